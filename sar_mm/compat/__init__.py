@@ -1,0 +1,20 @@
+"""Fixes for the upstream stack, kept apart from the algorithms.
+
+Each module fixes one reproduced problem of mmseg 1.2.2 / mmengine 0.10.7 /
+mmcv 2.1.0 on current PyTorch (see README.md, "Compatibility notes"):
+
+* :mod:`.mmcv_ops`: ``import mmseg.models`` with mmcv-lite.
+* :mod:`.checkpoint`: weights-only checkpoint loading on torch >= 2.6.
+* :mod:`.dist`: ``--launcher pytorch`` on a machine without CUDA.
+"""
+from .mmcv_ops import install_mmcv_ops_shim, mmcv_full_available
+
+
+def apply_compat() -> None:
+    """Install the fixes that must precede any mmseg model import."""
+    install_mmcv_ops_shim()
+    from .checkpoint import install_safe_checkpoint_loading
+    install_safe_checkpoint_loading()
+
+
+__all__ = ['apply_compat', 'install_mmcv_ops_shim', 'mmcv_full_available']

@@ -1,0 +1,129 @@
+"""Safe checkpoint loading for mmengine 0.10.7 on torch >= 2.6.
+
+torch >= 2.6 unpickles with ``weights_only=True`` by default and refuses any
+class it does not know. mmengine 0.10.7 calls ``torch.load`` without the flag,
+so resuming and testing a checkpoint the Runner wrote fails on the
+``HistoryBuffer`` and numpy objects in its ``message_hub`` state.
+
+The fix here keeps weights-only loading on and allow-lists exactly the
+classes an mmengine checkpoint holds (:data:`MMENGINE_CHECKPOINT_GLOBALS`).
+A checkpoint that carries anything else, e.g. a pickle that would call
+``os.system``, is still refused, and its payload never runs.
+
+It also replaces mmengine's loader for local paths (the one used by
+``resume``, ``load_from``, ``tools/test.py`` and mmseg/mmpretrain
+``init_model``) with one that passes ``weights_only=True`` explicitly and
+turns the three failures users meet into one clear message naming the file:
+missing, corrupt or truncated, and refused as unsafe.
+"""
+import os.path as osp
+import pickle
+
+import numpy as np
+import torch
+from mmengine.runner.checkpoint import CheckpointLoader
+
+from ..utils.errors import UserInputError
+
+
+class CheckpointError(UserInputError, RuntimeError):
+    """A checkpoint file is missing, corrupt, or refused as unsafe."""
+
+
+_HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
+
+
+def _history_buffer_getattr(obj, name):
+    """Stands in for ``builtins.getattr`` while unpickling.
+
+    mmengine's ``HistoryBuffer`` pickles its statistics methods as
+    ``getattr(HistoryBuffer, 'mean')``. A general ``getattr`` would let a
+    crafted file walk from any allowed object to ``os.system``, so only
+    those lookups are served.
+    """
+    from mmengine.logging.history_buffer import HistoryBuffer
+    if obj is HistoryBuffer and (name in _HISTORY_BUFFER_STATISTICS or
+                                 name in HistoryBuffer._statistics_methods):
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'Unsupported global: GLOBAL builtins.getattr was called with '
+        f'({obj!r}, {name!r}), which is not a HistoryBuffer statistic')
+
+
+def _mmengine_checkpoint_globals() -> list:
+    from mmengine.logging.history_buffer import HistoryBuffer
+    np_core = getattr(np, '_core', None) or np.core
+    allowed = [
+        HistoryBuffer,
+        (_history_buffer_getattr, 'builtins.getattr'),
+        np.ndarray,
+        np.dtype,
+        np_core.multiarray._reconstruct,
+        np_core.multiarray.scalar,
+    ]
+    # numpy >= 1.25 pickles dtypes by their class (np.dtypes.Float64DType)
+    dtypes = getattr(np, 'dtypes', None)
+    if dtypes is not None:
+        allowed += [
+            getattr(dtypes, name) for name in dir(dtypes)
+            if name.endswith('DType')
+        ]
+    return allowed
+
+
+#: What checkpoints written by mmengine's Runner hold besides tensors: the
+#: message hub's ``HistoryBuffer`` (and the lookups of its statistics
+#: methods), and the numpy arrays, scalars and dtypes it stores. Nothing
+#: that can run code.
+MMENGINE_CHECKPOINT_GLOBALS = _mmengine_checkpoint_globals()
+
+
+def safe_load(filename: str, map_location=None):
+    """``torch.load`` with ``weights_only=True`` and clear errors.
+
+    Raises:
+        CheckpointError: The file does not exist, is corrupt or truncated,
+            or holds Python objects outside the allow-list (it may carry
+            code; it is refused without running it).
+    """
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise CheckpointError(f'checkpoint file not found: {filename}')
+    try:
+        return torch.load(
+            filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        text = str(err)
+        if 'Weights only load failed' in text:
+            # torch's message is boilerplate around one line naming the
+            # offending global
+            detail = next((line.strip() for line in text.splitlines()
+                           if 'GLOBAL' in line or 'but got' in line),
+                          'a non-allow-listed object')
+            raise CheckpointError(
+                f'refused to load checkpoint {filename}: it holds Python '
+                f'objects outside the weights-only allow-list ({detail}). '
+                f'Unpickling such a file can run arbitrary code. If you '
+                f"trust the file, re-save its 'state_dict' with plain "
+                f'tensors and load that.') from None
+        raise CheckpointError(
+            f'checkpoint file {filename} is corrupt or not a PyTorch '
+            f'checkpoint ({text.splitlines()[0][:200]})') from None
+    except (RuntimeError, EOFError, ValueError, OSError) as err:
+        first_line = (str(err).splitlines() or [type(err).__name__])[0]
+        raise CheckpointError(
+            f'checkpoint file {filename} is corrupt or truncated '
+            f'({first_line[:200]})') from None
+
+
+def load_from_local(filename, map_location):
+    """mmengine loader for local paths; see :func:`safe_load`."""
+    return safe_load(filename, map_location)
+
+
+def install_safe_checkpoint_loading() -> None:
+    """Allow-list mmengine's checkpoint classes and route local loads
+    through :func:`safe_load`."""
+    torch.serialization.add_safe_globals(MMENGINE_CHECKPOINT_GLOBALS)
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=load_from_local, force=True)

@@ -1,0 +1,92 @@
+"""A stand-in ``mmcv.ops`` for environments with ``mmcv-lite``.
+
+mmseg 1.2.2 imports ``from mmcv.ops import point_sample`` without a guard
+(``mmseg/utils/mask_classification.py``, reached by almost every mmseg
+import), and the real ``mmcv/ops/__init__.py`` loads the compiled ``mmcv._ext``
+that mmcv-lite does not ship. So with mmcv-lite, ``import mmseg.models`` fails.
+
+When (and only when) ``mmcv._ext`` is missing, :func:`install_mmcv_ops_shim`
+puts a small module at ``sys.modules['mmcv.ops']`` that
+
+* serves ``point_sample`` (and its helpers) from mmcv-lite's own
+  ``mmcv/ops/point_sample.py``, which is pure PyTorch;
+* serves ``sigmoid_focal_loss`` as a function that raises when called: mmseg's
+  ``FocalLoss`` only calls it for CUDA tensors and uses its own Python path
+  otherwise;
+* raises ``ModuleNotFoundError`` for every other op, so mmseg's guarded
+  imports (CCNet, PSANet, DCN...) fall back exactly as they do without mmcv,
+  and a user of such a head gets a message saying how to get full mmcv.
+
+With full mmcv installed the function does nothing.
+"""
+import importlib.util
+import os.path as osp
+import sys
+import types
+import warnings
+
+_PURE_TORCH_OPS = ('point_sample', 'bilinear_grid_sample', 'normalize',
+                   'denormalize', 'generate_grid', 'rel_roi_point_to_abs_img_point')
+
+_HOW_TO_FIX = ("mmcv.ops.{name} needs mmcv's compiled ops, and this "
+               'environment has mmcv-lite. Build the full mmcv with '
+               '`make install MMCV=full` (see README.md, "Manual install").')
+
+
+def mmcv_full_available() -> bool:
+    """Whether the compiled ``mmcv._ext`` can be imported."""
+    return importlib.util.find_spec('mmcv._ext') is not None
+
+
+def _unavailable(name):
+
+    def op(*args, **kwargs):
+        raise ModuleNotFoundError(_HOW_TO_FIX.format(name=name))
+
+    op.__name__ = name
+    return op
+
+
+def _build_shim() -> types.ModuleType:
+    import mmcv
+    path = osp.join(osp.dirname(mmcv.__file__), 'ops', 'point_sample.py')
+    spec = importlib.util.spec_from_file_location('mmcv.ops.point_sample',
+                                                  path)
+    point_sample_mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(point_sample_mod)
+
+    shim = types.ModuleType(
+        'mmcv.ops', 'sar_mm stand-in for mmcv.ops (mmcv-lite, no mmcv._ext)')
+    shim.__sar_mm_shim__ = True
+    for name in _PURE_TORCH_OPS:
+        setattr(shim, name, getattr(point_sample_mod, name))
+    shim.sigmoid_focal_loss = _unavailable('sigmoid_focal_loss')
+
+    def __getattr__(name):
+        # Dunder probes (mmengine's infer_scope reads __file__) must see a
+        # plain AttributeError; real op names get an ImportError subclass so
+        # upstream `try: from mmcv.ops import X except ImportError` works.
+        if name.startswith('__') and name.endswith('__'):
+            raise AttributeError(name)
+        raise ModuleNotFoundError(_HOW_TO_FIX.format(name=name))
+
+    shim.__getattr__ = __getattr__
+    sys.modules['mmcv.ops.point_sample'] = point_sample_mod
+    return shim
+
+
+def install_mmcv_ops_shim() -> bool:
+    """Install the stand-in ``mmcv.ops`` if needed.
+
+    Returns:
+        bool: True if the shim was installed by this call.
+    """
+    if 'mmcv.ops' in sys.modules or mmcv_full_available():
+        return False
+    import mmcv
+    mmcv.ops = sys.modules['mmcv.ops'] = _build_shim()
+    # mmcv.cnn warns at import that deformable attention is missing; with
+    # mmcv-lite that is expected and says nothing actionable.
+    warnings.filterwarnings(
+        'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
+    return True

@@ -1,0 +1,3 @@
+from .errors import UserInputError
+
+__all__ = ['UserInputError']

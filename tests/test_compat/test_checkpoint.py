@@ -1,0 +1,88 @@
+"""Weights-only checkpoint loading: mmengine checkpoints load, payloads don't."""
+import os
+import zipfile
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+import torch
+from mmengine.logging import HistoryBuffer
+from mmengine.runner import CheckpointLoader
+
+from sar_mm.compat.checkpoint import CheckpointError, safe_load
+
+
+class Payload:
+    """Unpickling this would run a shell command that creates a file."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f'touch {self.marker}', )
+
+
+def write_malicious_checkpoint(path, marker):
+    torch.save(
+        dict(
+            meta=dict(epoch=1),
+            state_dict=OrderedDict(w=torch.zeros(2)),
+            payload=Payload(marker)), path)
+
+
+def mmengine_like_checkpoint():
+    buffer = HistoryBuffer()
+    buffer.update(np.float64(0.5))
+    return dict(
+        meta=dict(iter=np.int64(4), seed=0, dataset_meta=dict(classes=('a', ))),
+        state_dict=OrderedDict(w=torch.ones(3)),
+        message_hub=dict(
+            log_scalars=dict(loss=buffer),
+            runtime_info=dict(iter=4, arr=np.arange(3), f=np.float32(1))),
+    )
+
+
+def test_mmengine_checkpoint_objects_load(tmp_path):
+    path = tmp_path / 'ok.pth'
+    torch.save(mmengine_like_checkpoint(), path)
+    ckpt = CheckpointLoader.load_checkpoint(str(path), map_location='cpu')
+    assert torch.equal(ckpt['state_dict']['w'], torch.ones(3))
+    assert ckpt['message_hub']['log_scalars']['loss'].current() == 0.5
+    np.testing.assert_array_equal(
+        ckpt['message_hub']['runtime_info']['arr'], np.arange(3))
+
+
+@pytest.mark.parametrize('loader', ['safe_load', 'mmengine', 'torch_default'])
+def test_payload_is_refused_and_never_runs(tmp_path, loader):
+    path, marker = tmp_path / 'evil.pth', tmp_path / 'pwned'
+    write_malicious_checkpoint(path, marker)
+    if loader == 'safe_load':
+        with pytest.raises(CheckpointError, match='refused to load') as err:
+            safe_load(str(path))
+        assert str(path) in str(err.value)
+        assert 'system' in str(err.value)
+    elif loader == 'mmengine':
+        with pytest.raises(CheckpointError, match='refused'):
+            CheckpointLoader.load_checkpoint(str(path))
+    else:
+        # torch.load's own default stays weights-only with our allow-list
+        with pytest.raises(Exception, match='Weights only load failed'):
+            torch.load(path)
+    assert not marker.exists()
+
+
+def test_missing_and_corrupt_files_name_the_file(tmp_path):
+    with pytest.raises(CheckpointError, match='not found: .*nope.pth'):
+        safe_load(str(tmp_path / 'nope.pth'))
+    good = tmp_path / 'good.pth'
+    torch.save(dict(state_dict=dict(w=torch.zeros(1000))), good)
+    truncated = tmp_path / 'truncated.pth'
+    truncated.write_bytes(good.read_bytes()[:300])
+    with pytest.raises(CheckpointError, match='corrupt or truncated') as err:
+        safe_load(str(truncated))
+    assert 'truncated.pth' in str(err.value)
+    garbage = tmp_path / 'garbage.pth'
+    garbage.write_bytes(b'not a checkpoint at all')
+    with pytest.raises(CheckpointError, match='garbage.pth'):
+        safe_load(str(garbage))
+    assert zipfile.is_zipfile(good)
