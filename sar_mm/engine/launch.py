@@ -1,0 +1,169 @@
+"""What ``tools/train.py`` and ``tools/test.py`` share.
+
+The tools keep mmseg's command line exactly; this module adds what a user
+of the toolkit needs on top: one clear line instead of a traceback for bad
+input, checks that run before any worker starts, CPU multi-process runs,
+and both mmseg and mmpretrain configs (picked by ``default_scope``).
+"""
+import argparse
+import logging
+import os
+import os.path as osp
+import sys
+from typing import Iterator, Tuple
+
+from mmengine.config import Config, DictAction
+from mmengine.logging import print_log
+from mmengine.registry import DATASETS, init_default_scope
+
+from ..compat.dist import setup_cpu_distributed
+from ..utils.errors import UserInputError
+
+SUPPORTED_SCOPES = ('mmseg', 'mmpretrain')
+DATASET_DOCS = 'README.md, "Preparing datasets"'
+
+
+def add_common_args(parser: argparse.ArgumentParser) -> None:
+    """The arguments mmseg's train.py and test.py both take."""
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override some settings in the used config, the key-value pair '
+        'in xxx=yyy format will be merged into config file. If the value to '
+        'be overwritten is a list, it should be like key="[a,b]" or key=a,b '
+        'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
+        'Note that the quotation marks are necessary and that no white space '
+        'is allowed.')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    # torch.distributed.launch passes --local-rank, older ones --local_rank
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def load_config(args: argparse.Namespace) -> Config:
+    """Read the config, apply ``--cfg-options`` and ``--work-dir``."""
+    if not osp.isfile(args.config):
+        raise UserInputError(f'config file not found: {args.config}')
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    # work_dir priority: CLI > config > ./work_dirs/<config name>
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    scope = cfg.get('default_scope')
+    if scope not in SUPPORTED_SCOPES:
+        raise UserInputError(
+            f"{args.config} has default_scope={scope!r}; sar_mm's tools run "
+            f'configs of {" and ".join(SUPPORTED_SCOPES)} (inherit their '
+            f"default_runtime, e.g. _base_ = ['mmseg::_base_/default_runtime.py']).")
+    init_default_scope(scope)
+    return cfg
+
+
+def _dataset_cfgs(cfg: Config) -> Iterator[Tuple[str, dict]]:
+    """``(config path, dataset dict)`` of every dataset of every loader,
+    looking through wrappers such as RepeatDataset and ConcatDataset."""
+    for loader_name in ('train_dataloader', 'val_dataloader',
+                        'test_dataloader'):
+        loader = cfg.get(loader_name)
+        if not loader or 'dataset' not in loader:
+            continue
+        stack = [(f'{loader_name}.dataset', loader['dataset'])]
+        while stack:
+            path, ds = stack.pop()
+            if not isinstance(ds, dict):
+                continue
+            yield path, ds
+            if 'dataset' in ds:
+                stack.append((f'{path}.dataset', ds['dataset']))
+            for i, sub in enumerate(ds.get('datasets', [])):
+                stack.append((f'{path}.datasets.{i}', sub))
+
+
+def check_data_roots(cfg: Config) -> None:
+    """Fail early, with one line, when a dataset's ``data_root`` is missing.
+
+    Datasets that generate their data on first use (a ``generates_data``
+    class attribute, e.g. ``LTDigitScenes``) are exempt.
+    """
+    for path, ds in _dataset_cfgs(cfg):
+        root = ds.get('data_root')
+        if not root or '://' in str(root) or osp.isdir(root):
+            continue
+        dataset_cls = ds.get('type')
+        if isinstance(dataset_cls, str):
+            with DATASETS.switch_scope_and_registry(None) as registry:
+                dataset_cls = registry.get(dataset_cls)
+        if getattr(dataset_cls, 'generates_data', False):
+            continue
+        raise UserInputError(
+            f"data_root '{root}' of {path} ({ds.get('type')}) does not "
+            f'exist. Prepare the dataset as described in {DATASET_DOCS}, or '
+            f'point the config at it with --cfg-options '
+            f'{path}.data_root=PATH')
+
+
+def add_default_hooks(cfg: Config) -> None:
+    """Every run checks that model and dataset agree on the classes."""
+    hooks = list(cfg.get('custom_hooks', []) or [])
+    if not any(h.get('type') == 'NumClassesCheckHook' for h in hooks):
+        hooks.append(dict(type='NumClassesCheckHook'))
+    cfg.custom_hooks = hooks
+
+
+def build_runner(cfg: Config):
+    """Set up CPU distribution if needed and build the Runner."""
+    setup_cpu_distributed(cfg, cfg.launcher)
+    if 'runner_type' in cfg:
+        from mmengine.registry import RUNNERS
+        return RUNNERS.build(cfg)
+    from mmengine.runner import Runner
+    return Runner.from_cfg(cfg)
+
+
+def enable_amp(cfg: Config) -> None:
+    """``--amp``: switch ``OptimWrapper`` to ``AmpOptimWrapper``."""
+    wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if wrapper == 'AmpOptimWrapper':
+        print_log(
+            'AMP training is already enabled in your config.',
+            logger='current',
+            level=logging.WARNING)
+        return
+    if wrapper != 'OptimWrapper':
+        raise UserInputError(
+            f'--amp works with optim_wrapper.type=OptimWrapper, but the '
+            f'config uses {wrapper}; set AmpOptimWrapper in the config.')
+    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    cfg.optim_wrapper.loss_scale = 'dynamic'
+
+
+def run_cli(main) -> None:
+    """Run a tool's ``main``; a :class:`UserInputError` becomes one line on
+    stderr and exit status 1, whatever rank raised it."""
+    try:
+        main()
+    except UserInputError as err:
+        print(f'ERROR: {err}', file=sys.stderr)
+        sys.exit(1)
+
+
+__all__ = [
+    'add_common_args', 'add_default_hooks', 'build_runner',
+    'check_data_roots', 'enable_amp', 'load_config', 'parse_args', 'run_cli'
+]

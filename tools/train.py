@@ -1,0 +1,50 @@
+"""Train a segmentor (mmseg config) or a classifier (mmpretrain config).
+
+Same command line as mmseg's tools/train.py. On top of it: sar_mm is
+imported (registries, compatibility fixes), bad input stops with one line
+before any worker starts, and ``--launcher pytorch`` runs on CPU (gloo).
+"""
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import sar_mm  # noqa: E402,F401  (registers components, applies compat)
+from sar_mm.engine.launch import (add_common_args, add_default_hooks,  # noqa: E402
+                                  build_runner, check_data_roots, enable_amp,
+                                  load_config, parse_args, run_cli)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(description='Train a model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--resume',
+        action='store_true',
+        default=False,
+        help='resume from the latest checkpoint in the work_dir automatically')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        default=False,
+        help='enable automatic-mixed-precision training')
+    add_common_args(parser)
+    return parser
+
+
+def main():
+    args = parse_args(build_parser())
+    cfg = load_config(args)
+    if args.amp:
+        enable_amp(cfg)
+    cfg.resume = args.resume
+    check_data_roots(cfg)
+    add_default_hooks(cfg)
+    runner = build_runner(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    run_cli(main)
