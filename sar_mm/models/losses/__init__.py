@@ -1,0 +1,3 @@
+from .semantic_anchor_loss import SemanticAnchorLoss
+
+__all__ = ['SemanticAnchorLoss']

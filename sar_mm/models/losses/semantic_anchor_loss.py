@@ -1,0 +1,251 @@
+from typing import Callable, Dict, Sequence, Union
+
+import torch
+import torch.distributed as torch_dist
+import torch.nn as nn
+import torch.nn.functional as F
+from mmpretrain.registry import MODELS as PRETRAIN_MODELS
+from mmseg.registry import MODELS as SEG_MODELS
+from torch import Tensor
+
+
+def _projector_block(channels: int) -> nn.Sequential:
+    # no bias: BatchNorm right after would cancel it
+    return nn.Sequential(
+        nn.Linear(channels, channels, bias=False), nn.BatchNorm1d(channels),
+        nn.ReLU(inplace=True))
+
+
+def _world_size() -> int:
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        return torch_dist.get_world_size()
+    return 1
+
+
+@SEG_MODELS.register_module()
+@PRETRAIN_MODELS.register_module()
+class SemanticAnchorLoss(nn.Module):
+    """Semantic Anchor Regularization (SAR), the task-agnostic core.
+
+    Ge et al., "Beyond Prototypes: Semantic Anchor Regularization for Better
+    Representation Learning", AAAI 2024 (https://arxiv.org/abs/2312.11872);
+    Wang et al., "Towards Balanced Representation Learning with Semantic
+    Anchor Regularization", IJCV 2025. Restated from the reference
+    ``mmseg/models/segmentors/sar.py`` of github.com/geyanqi/SAR.
+
+    Per call, with ``C`` classes and ``D`` feature channels:
+
+    1. Fixed predefined anchors ``A0`` (C x D, N(0, 1), a buffer) go through
+       a trainable projector, three Linear-BN-ReLU blocks (the reference's
+       Linear-BN-ReLU x2 and 1x1 Conv-BN-ReLU on 1x1 maps, which is the same
+       map), giving the semantic anchors ``A``.
+    2. ``A`` goes through the task's own classifier (shared, no
+       stop-gradient). Anchor loss: ``sum_c w_c * CE_c`` with
+       ``CE_c = -log p_c`` (``p_c`` the probability of anchor ``c`` for its
+       own class) and ``w_c = log p~_c / sum_k log p~_k`` where
+       ``p~_c = 1`` for anchors already above ``filter_conf`` (weight 0).
+    3. Gate: open when every anchor is classified as its own class with
+       ``p_c > update_conf``. While open, the EMA anchors ``M`` (a buffer)
+       move towards ``A``: initialised to ``A`` on first opening, then
+       ``M <- momentum * M + (1 - momentum) * A``.
+    4. Pull loss, only while the gate is open: mean over labelled positions
+       and channels of ``(f - M[label])^2``. ``M`` is detached, so gradient
+       reaches the network, never the anchors.
+
+    Differences from the reference, none of which changes the maths: the
+    pull target is ``M[labels]`` (an index, not a one-hot matrix product),
+    ignore values are configurable, nothing is tied to CUDA, losses are
+    computed in fp32 (safe under fp16 autocast), the gate and the EMA step
+    are agreed across DDP ranks so every rank keeps identical anchors, and
+    no host synchronisation is needed per step.
+
+    Args:
+        num_classes (int): Number of classes C.
+        feat_channels (int): Channels D of the features the classifier
+            takes.
+        pull_weight (float): Weight of the pull loss (the reference's
+            ``trade_off``). Defaults to 0.1.
+        anchor_weight (float): Weight of the anchor loss (``trade_off_ce``).
+            Defaults to 1.0.
+        filter_conf (float): Anchors whose own-class probability is above
+            this get no anchor loss. Defaults to 0.9.
+        update_conf (float): Own-class probability every anchor must exceed
+            for the gate to open. Defaults to 0.8.
+        momentum (float): EMA momentum of the semantic anchors.
+            Defaults to 0.999.
+        ignore_index (int | Sequence[int]): Label values without a class.
+            Defaults to 255.
+    """
+
+    def __init__(self,
+                 num_classes: int,
+                 feat_channels: int,
+                 pull_weight: float = 0.1,
+                 anchor_weight: float = 1.0,
+                 filter_conf: float = 0.9,
+                 update_conf: float = 0.8,
+                 momentum: float = 0.999,
+                 ignore_index: Union[int, Sequence[int]] = 255):
+        super().__init__()
+        if num_classes < 2:
+            raise ValueError(
+                f'SAR needs a classifier over >= 2 classes, got '
+                f'num_classes={num_classes}')
+        for name, value in (('filter_conf', filter_conf),
+                            ('update_conf', update_conf),
+                            ('momentum', momentum)):
+            if not 0 <= value <= 1:
+                raise ValueError(f'{name} must be in [0, 1], got {value}')
+        self.num_classes = num_classes
+        self.feat_channels = feat_channels
+        self.pull_weight = pull_weight
+        self.anchor_weight = anchor_weight
+        self.filter_conf = filter_conf
+        self.update_conf = update_conf
+        self.momentum = momentum
+        self.ignore_index = tuple(ignore_index) if isinstance(
+            ignore_index, (list, tuple)) else (ignore_index, )
+
+        self.register_buffer('predefined_anchors',
+                             torch.randn(num_classes, feat_channels))
+        self.register_buffer('semantic_anchors',
+                             torch.zeros(num_classes, feat_channels))
+        self.register_buffer('anchors_initialized', torch.tensor(False))
+        self.register_buffer('gate_open', torch.tensor(False))
+        self.projector = nn.Sequential(*[
+            _projector_block(feat_channels) for _ in range(3)
+        ])
+        self._ranks_synced = False
+
+    def extra_repr(self) -> str:
+        return (f'num_classes={self.num_classes}, '
+                f'feat_channels={self.feat_channels}, '
+                f'pull_weight={self.pull_weight}, '
+                f'anchor_weight={self.anchor_weight}, '
+                f'filter_conf={self.filter_conf}, '
+                f'update_conf={self.update_conf}, momentum={self.momentum}, '
+                f'ignore_index={self.ignore_index}')
+
+    def anchor_loss(self, logits: Tensor) -> Tensor:
+        """Confidence-filtered, re-weighted CE of each anchor to its class.
+
+        Args:
+            logits (Tensor): (C, C) classifier output for the C anchors.
+        """
+        own_log_prob = logits.float().log_softmax(dim=1).diagonal()
+        filtered = own_log_prob.masked_fill(
+            own_log_prob > torch.log(own_log_prob.new_tensor(
+                self.filter_conf)), 0.)
+        weights = filtered / (filtered.sum() + 1e-9)
+        return -(weights * own_log_prob).sum()
+
+    def valid_mask(self, labels: Tensor) -> Tensor:
+        valid = labels >= 0
+        for value in self.ignore_index:
+            valid &= labels != value
+        return valid
+
+    def pull_loss(self, feats: Tensor, labels: Tensor) -> Tensor:
+        """Mean squared distance of labelled features to their EMA anchor.
+
+        Args:
+            feats (Tensor): (N, D, ...) features.
+            labels (Tensor): (N, ...) labels; nearest-resized to the
+                features' spatial size when that differs.
+
+        Returns:
+            Tensor: A scalar; exactly 0 when no position is labelled.
+        """
+        labels = self.resize_labels(labels, feats.shape[2:])
+        valid = self.valid_mask(labels)
+        # Clamped indices keep the lookup in range; masked out below.
+        target = self.semantic_anchors[labels.clamp(0, self.num_classes - 1)]
+        sq_dist = (feats.float().movedim(1, -1) - target).pow(2).sum(-1)
+        total = (sq_dist * valid).sum()
+        count = valid.sum().clamp(min=1) * self.feat_channels
+        return total / count
+
+    @staticmethod
+    def resize_labels(labels: Tensor, size: torch.Size) -> Tensor:
+        if labels.shape[1:] == size:
+            return labels
+        return F.interpolate(
+            labels[:, None].float(), size=size,
+            mode='nearest')[:, 0].to(labels.dtype)
+
+    def _sync_ranks_once(self) -> None:
+        """Start every rank from rank 0's anchors (buffers are not broadcast
+        by mmengine's DDP wrapper), e.g. if ranks were seeded differently."""
+        if self._ranks_synced or _world_size() == 1:
+            return
+        for buf in (self.predefined_anchors, self.semantic_anchors,
+                    self.anchors_initialized):
+            torch_dist.broadcast(buf, src=0)
+        self._ranks_synced = True
+
+    @torch.no_grad()
+    def _update_gate_and_anchors(self, anchors: Tensor,
+                                 passed: Tensor) -> None:
+        """Open the gate iff every anchor passed on every rank; while open,
+        move the EMA anchors towards the (rank-averaged) semantic anchors."""
+        anchors = anchors.detach().float()
+        world_size = _world_size()
+        if world_size > 1:
+            packed = torch.cat([anchors.flatten(), passed.float()[None]])
+            torch_dist.all_reduce(packed)
+            anchors = (packed[:-1] / world_size).view_as(anchors)
+            passed = packed[-1] == world_size
+        moved = torch.where(
+            self.anchors_initialized,
+            self.momentum * self.semantic_anchors +
+            (1 - self.momentum) * anchors, anchors)
+        self.semantic_anchors.copy_(
+            torch.where(passed, moved, self.semantic_anchors))
+        self.anchors_initialized.logical_or_(passed)
+        self.gate_open.copy_(passed)
+
+    def forward(self, feats: Tensor, labels: Tensor,
+                classifier: Callable[[Tensor], Tensor]) -> Dict[str, Tensor]:
+        """Compute the SAR losses and update the anchors (in training).
+
+        Args:
+            feats (Tensor): (N, D, ...) features the classifier takes, e.g.
+                (N, D, h, w) decode features or (N, D) image features.
+            labels (Tensor): (N, ...) integer labels.
+            classifier (Callable): Maps (C, D) anchors to (C, C) logits with
+                the task's own classifier.
+
+        Returns:
+            dict[str, Tensor]: ``loss_sar_anchor`` and ``loss_sar_pull``
+            (weighted), plus ``sar_gate_open`` and ``sar_anchor_acc`` for
+            the log.
+        """
+        if feats.shape[1] != self.feat_channels:
+            raise ValueError(
+                f'SemanticAnchorLoss was built for {self.feat_channels} '
+                f'feature channels but got features of shape '
+                f'{tuple(feats.shape)}')
+        self._sync_ranks_once()
+        anchors = self.projector(self.predefined_anchors)
+        logits = classifier(anchors)
+        if logits.shape != (self.num_classes, self.num_classes):
+            raise ValueError(
+                f'the classifier must map ({self.num_classes}, '
+                f'{self.feat_channels}) anchors to ({self.num_classes}, '
+                f'{self.num_classes}) logits, got {tuple(logits.shape)}')
+        loss_anchor = self.anchor_loss(logits)
+
+        targets = torch.arange(self.num_classes, device=logits.device)
+        correct = logits.argmax(dim=1) == targets
+        own_prob = logits.detach().float().softmax(dim=1).diagonal()
+        if self.training:
+            passed = (correct & (own_prob > self.update_conf)).all()
+            self._update_gate_and_anchors(anchors, passed)
+        # Multiplying by the gate instead of branching on it avoids a
+        # device-to-host sync every step; a closed gate gives exactly 0.
+        loss_pull = self.pull_loss(feats, labels) * self.gate_open
+        return dict(
+            loss_sar_anchor=self.anchor_weight * loss_anchor,
+            loss_sar_pull=self.pull_weight * loss_pull,
+            sar_gate_open=self.gate_open.float(),
+            sar_anchor_acc=correct.float().mean())
