@@ -5,7 +5,7 @@ from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
 from .digits import DIGIT_NAMES, NUM_DIGIT_CLASSES, load_digit_split, upscale
-from .long_tail import subsample_long_tailed
+from .long_tail import long_tailed_counts, subsample_long_tailed
 
 
 @DATASETS.register_module()
@@ -18,6 +18,10 @@ class LTDigits(BaseDataset):
     ``n_c = floor(n_max * imbalance_ratio ** (-c / 9))`` images of digit
     ``c`` (digit 0 is the head, digit 9 the tail); the test split is balanced
     (``test_per_class`` images per digit, never seen in training).
+
+    Both splits carry the long-tailed training counts in their metainfo as
+    ``class_counts``, which is where heads, losses and metrics read the class
+    frequencies from (no hand-copied count lists in configs).
 
     Args:
         split (str): ``'train'`` or ``'test'``. Defaults to ``'train'``.
@@ -52,6 +56,8 @@ class LTDigits(BaseDataset):
         self.seed = seed
         kwargs.setdefault('ann_file', '')
         super().__init__(**kwargs)
+        self._metainfo['class_counts'] = long_tailed_counts(
+            n_max, NUM_DIGIT_CLASSES, imbalance_ratio)
 
     def load_data_list(self) -> List[dict]:
         digits = load_digit_split(self.test_per_class, self.seed)
@@ -70,15 +76,9 @@ class LTDigits(BaseDataset):
                 gt_label=int(label)) for img, label in zip(images, labels)
         ]
 
-    @property
-    def class_counts(self) -> List[int]:
-        """Number of images of each class in this split."""
-        return np.bincount(
-            self.get_gt_labels(), minlength=NUM_DIGIT_CLASSES).tolist()
-
     def extra_repr(self) -> List[str]:
         return [
             f'Split: \t{self.split}',
             f'Imbalance ratio: \t{self.imbalance_ratio}',
-            f'Class counts: \t{self.class_counts}',
+            f"Train class counts: \t{self.metainfo['class_counts']}",
         ]

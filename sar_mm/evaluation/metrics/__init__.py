@@ -1,0 +1,3 @@
+from .lt_accuracy import LTAccuracy, shot_groups
+
+__all__ = ['LTAccuracy', 'shot_groups']
