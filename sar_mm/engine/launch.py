@@ -11,7 +11,9 @@ import os
 import os.path as osp
 import sys
 from typing import Iterator, Tuple
+from urllib.error import URLError
 
+import torch
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 from mmengine.registry import DATASETS, init_default_scope
@@ -137,9 +139,10 @@ def build_runner(cfg: Config):
 
 
 def enable_amp(cfg: Config) -> None:
-    """``--amp``: switch ``OptimWrapper`` to ``AmpOptimWrapper``."""
+    """``--amp``: fp16 ``AmpOptimWrapper`` with dynamic loss scaling on GPU
+    (mmseg's behaviour), bf16 :class:`CPUAmpOptimWrapper` without CUDA."""
     wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-    if wrapper == 'AmpOptimWrapper':
+    if wrapper in ('AmpOptimWrapper', 'CPUAmpOptimWrapper'):
         print_log(
             'AMP training is already enabled in your config.',
             logger='current',
@@ -149,17 +152,30 @@ def enable_amp(cfg: Config) -> None:
         raise UserInputError(
             f'--amp works with optim_wrapper.type=OptimWrapper, but the '
             f'config uses {wrapper}; set AmpOptimWrapper in the config.')
-    cfg.optim_wrapper.type = 'AmpOptimWrapper'
-    cfg.optim_wrapper.loss_scale = 'dynamic'
+    if torch.cuda.is_available():
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.loss_scale = 'dynamic'
+    else:
+        cfg.optim_wrapper.type = 'CPUAmpOptimWrapper'
+        cfg.optim_wrapper.dtype = 'bfloat16'
 
 
 def run_cli(main) -> None:
-    """Run a tool's ``main``; a :class:`UserInputError` becomes one line on
-    stderr and exit status 1, whatever rank raised it."""
+    """Run a tool's ``main``; a :class:`UserInputError`, or a failed download
+    of pretrained weights, becomes one line on stderr and exit status 1."""
     try:
         main()
     except UserInputError as err:
         print(f'ERROR: {err}', file=sys.stderr)
+        sys.exit(1)
+    except URLError as err:
+        print(
+            f'ERROR: could not download pretrained weights ({err.reason}). '
+            f'Download them on a machine with network access and point the '
+            f'config at the local file (model.pretrained or '
+            f"model.backbone.init_cfg.checkpoint), or set "
+            f'model.pretrained=None to train from scratch.',
+            file=sys.stderr)
         sys.exit(1)
 
 
