@@ -120,11 +120,13 @@ def check_data_roots(cfg: Config) -> None:
             f'{path}.data_root=PATH')
 
 
-def add_default_hooks(cfg: Config) -> None:
-    """Every run checks that model and dataset agree on the classes."""
+def add_default_hooks(cfg: Config, names=('NumClassesCheckHook', )) -> None:
+    """Add the toolkit's safety hooks to a run unless the config has them:
+    the class-count check, and for training the RNG state that makes
+    ``--resume`` exact."""
     hooks = list(cfg.get('custom_hooks', []) or [])
-    if not any(h.get('type') == 'NumClassesCheckHook' for h in hooks):
-        hooks.append(dict(type='NumClassesCheckHook'))
+    present = {h.get('type') for h in hooks}
+    hooks += [dict(type=name) for name in names if name not in present]
     cfg.custom_hooks = hooks
 
 
