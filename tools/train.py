@@ -41,7 +41,7 @@ def main():
         enable_amp(cfg)
     cfg.resume = args.resume
     check_data_roots(cfg)
-    add_default_hooks(cfg, ('NumClassesCheckHook', 'RNGStateHook'))
+    add_default_hooks(cfg, ('DataCheckHook', 'RNGStateHook'))
     runner = build_runner(cfg)
     runner.train()
 

@@ -120,7 +120,7 @@ def check_data_roots(cfg: Config) -> None:
             f'{path}.data_root=PATH')
 
 
-def add_default_hooks(cfg: Config, names=('NumClassesCheckHook', )) -> None:
+def add_default_hooks(cfg: Config, names=('DataCheckHook', )) -> None:
     """Add the toolkit's safety hooks to a run unless the config has them:
     the class-count check, and for training the RNG state that makes
     ``--resume`` exact."""

@@ -1,4 +1,4 @@
-from .num_classes_check_hook import NumClassesCheckHook
+from .data_check_hook import DataCheckHook, classifier_heads
 from .rng_state_hook import RNGStateHook
 
-__all__ = ['NumClassesCheckHook', 'RNGStateHook']
+__all__ = ['DataCheckHook', 'RNGStateHook', 'classifier_heads']
