@@ -1,4 +1,3 @@
-import os.path as osp
 from typing import Iterator, List, Optional, Tuple
 
 import torch
@@ -33,16 +32,18 @@ def classifier_heads(model: nn.Module) -> Iterator[Tuple[str, nn.Module]]:
 class DataCheckHook(Hook):
     """Check the data against the model before it can fail obscurely.
 
-    Before training and testing: the dataset is not empty, every image of a
-    segmentation dataset has its annotation file, and the model's heads have
-    as many classes as the dataset. During training, every batch (on the
-    CPU, before it reaches the device): labels are classes or the ignore
-    index, and each label map has its image's size.
+    Before training and testing: the model's heads have as many classes as
+    the dataset. Before every training iteration, on the CPU batch (before
+    it reaches the device): float inputs are finite, labels are classes or
+    the ignore index, and each label map has its image's size. After every
+    iteration: every loss term is finite; the first NaN/inf is reported with
+    its name instead of training on into NaN weights.
 
     Without these checks, such problems surface as a CUDA device-side
-    assert, a "Target out of bounds" or a shape error deep in a loss or a
-    dataloader worker, or train silently on wrong data. ``tools/train.py``
-    and ``tools/test.py`` add this hook to every run.
+    assert, a "Target out of bounds" or a shape error deep in a loss, or
+    train silently on garbage. ``tools/train.py`` and ``tools/test.py`` add
+    this hook to every run (and check the datasets themselves before
+    building the Runner, see :func:`sar_mm.engine.launch.check_datasets`).
     """
 
     priority = 'VERY_HIGH'
@@ -51,22 +52,8 @@ class DataCheckHook(Hook):
         model = runner.model
         return model.module if is_model_wrapper(model) else model
 
-    def _check_dataset(self, runner, loader_name: str) -> None:
+    def _check_classes(self, runner, loader_name: str) -> None:
         dataset = getattr(runner, loader_name).dataset
-        split = loader_name.split('_')[0]
-        kind = type(dataset).__name__
-        if len(dataset) == 0:
-            raise UserInputError(
-                f'the {split} dataset ({kind}) is empty: no samples under '
-                f'data_root={getattr(dataset, "data_root", None)!r} with '
-                f'data_prefix={getattr(dataset, "data_prefix", None)}. Check '
-                f'the paths and the img_suffix / seg_map_suffix.')
-        missing = self._missing_annotations(dataset)
-        if missing:
-            raise UserInputError(
-                f'{len(missing)} image(s) of the {split} dataset ({kind}) '
-                f'have no annotation file, e.g. {missing[:3]}. Add them or '
-                f'remove the images.')
         classes = (getattr(dataset, 'metainfo', None) or {}).get('classes')
         if not classes:
             return
@@ -76,27 +63,16 @@ class DataCheckHook(Hook):
                 more = ', ...' if len(classes) > 5 else ''
                 raise UserInputError(
                     f'{path}.num_classes is {head.num_classes} but the '
-                    f'{split} dataset ({kind}) has {len(classes)} classes '
+                    f'{loader_name.split("_")[0]} dataset '
+                    f'({type(dataset).__name__}) has {len(classes)} classes '
                     f'({shown}{more}). Set num_classes={len(classes)} for '
                     f'every head in the config.')
 
-    @staticmethod
-    def _missing_annotations(dataset) -> List[str]:
-        if not hasattr(dataset, 'get_data_info'):
-            return []
-        missing = []
-        for i in range(len(dataset)):
-            seg_map = dataset.get_data_info(i).get('seg_map_path')
-            if seg_map is not None and '://' not in seg_map and \
-                    not osp.isfile(seg_map):
-                missing.append(seg_map)
-        return missing
-
     def before_train(self, runner) -> None:
-        self._check_dataset(runner, 'train_dataloader')
+        self._check_classes(runner, 'train_dataloader')
 
     def before_test(self, runner) -> None:
-        self._check_dataset(runner, 'test_dataloader')
+        self._check_classes(runner, 'test_dataloader')
 
     def before_train_iter(self,
                           runner,
@@ -109,18 +85,28 @@ class DataCheckHook(Hook):
             return
         num_classes = heads[0].num_classes
         ignore = tuple({getattr(h, 'ignore_index', 255) for h in heads})
+        samples = data_batch['data_samples']
         inputs = data_batch.get('inputs')
-        for i, sample in enumerate(data_batch['data_samples']):
+        if isinstance(inputs, torch.Tensor):
+            inputs = list(inputs)
+        # multi-view batches hold one tensor per view, not per sample
+        if not isinstance(inputs, list) or len(inputs) != len(samples) or \
+                not all(isinstance(x, torch.Tensor) for x in inputs):
+            inputs = None
+        for i, sample in enumerate(samples):
+            if inputs is not None and inputs[i].is_floating_point() \
+                    and not torch.isfinite(inputs[i]).all():
+                raise UserInputError(
+                    f'input {sample.metainfo.get("img_path", i)} holds NaN '
+                    f'or inf values; fix or drop that sample.')
             if 'gt_sem_seg' in sample:
                 labels = sample.gt_sem_seg.data
-                image = inputs[i] if isinstance(inputs, (list, tuple)) \
-                    else None
-                if image is not None and \
-                        image.shape[-2:] != labels.shape[-2:]:
+                if inputs is not None and \
+                        inputs[i].shape[-2:] != labels.shape[-2:]:
                     raise UserInputError(
                         f'label map of {sample.metainfo.get("img_path")} '
                         f'is {tuple(labels.shape[-2:])} but the image is '
-                        f'{tuple(image.shape[-2:])} after the pipeline; '
+                        f'{tuple(inputs[i].shape[-2:])} after the pipeline; '
                         f'image and annotation must have the same size.')
             elif 'gt_label' in sample:
                 labels = torch.as_tensor(sample.gt_label)
@@ -128,3 +114,21 @@ class DataCheckHook(Hook):
                 continue
             check_label_range(labels, num_classes, ignore,
                               sample.metainfo.get('img_path'))
+
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch: Optional[dict] = None,
+                         outputs: Optional[dict] = None) -> None:
+        # the log values are synchronised to the host for logging anyway
+        bad = {
+            k: float(v)
+            for k, v in (outputs or {}).items()
+            if 'loss' in k and not torch.isfinite(torch.as_tensor(v)).all()
+        }
+        if bad:
+            raise UserInputError(
+                f'non-finite loss at iteration {runner.iter + 1}: {bad}. '
+                f'Check the inputs and labels of this batch, lower the '
+                f'learning rate, or try without --amp; the checkpoints '
+                f'written so far are intact.')

@@ -171,14 +171,14 @@ def test_out_of_range_label_is_named():
 
 def test_head_without_conv_seg_is_named():
     cfg = upstream('segmenter/segmenter_vit-t_mask_8xb1-160k_ade20k-512x512.py')
-    with pytest.raises(TypeError, match='SegmenterMaskTransformerHead'):
+    with pytest.raises(UserInputError, match='SegmenterMaskTransformerHead'):
         build(cfg.model, type='SAREncoderDecoder', sar=dict())
 
 
 def test_unknown_sar_key_lists_the_valid_ones():
     cfg = Config.fromfile(
         str(REPO / 'configs/demo/fcn_lt-digit-scenes_sar.py'))
-    with pytest.raises(TypeError, match=r"unknown key\(s\) \['trade_off'\]"
+    with pytest.raises(UserInputError, match=r"unknown key\(s\) \['trade_off'\]"
                        r'.*pull_weight'):
         build(cfg.model, sar=dict(trade_off=0.1))
 
@@ -189,5 +189,5 @@ def test_binary_head_is_refused():
     head = copy.deepcopy(cfg.model.decode_head)
     head.update(num_classes=2, out_channels=1,
                 loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=True))
-    with pytest.raises(TypeError, match='binary mode'):
+    with pytest.raises(UserInputError, match='binary mode'):
         build(cfg.model, decode_head=head)
