@@ -78,8 +78,8 @@ def test_class_weights_by_hand():
         expected, rel=1e-6)
 
 
-@pytest.mark.parametrize('weighting', ['inverse', 'sqrt_inverse',
-                                       'effective_number'])
+@pytest.mark.parametrize('weighting',
+                         ['inverse', 'sqrt_inverse', 'effective_number'])
 @pytest.mark.parametrize('beta', [0.0, 0.99, 0.9999])
 def test_class_weights_match_the_formula(weighting, beta):
     counts = [5000, 800, 120, 9, 0]
@@ -109,8 +109,7 @@ def test_class_weights_average_one_per_pixel_and_cap():
     assert float((freq * weights).sum()) == pytest.approx(1)
     capped = class_weights(counts, 'inverse', max_weight=2)
     uncapped = class_weights(counts, 'inverse', max_weight=100)
-    assert capped.tolist() == pytest.approx(
-        uncapped.clamp(max=2).tolist())
+    assert capped.tolist() == pytest.approx(uncapped.clamp(max=2).tolist())
     assert capped.max() == 2
 
 
@@ -202,12 +201,13 @@ def test_check_classes_names_both_numbers(tmp_path):
     make_stats().dump(path)
     stats = ClassStats.load(path)
     stats.check_classes(3, 'the model')
-    with pytest.raises(UserInputError,
-                       match=r'are for 3 classes, but the model has 19'):
+    with pytest.raises(
+            UserInputError, match=r'are for 3 classes, but the model has 19'):
         stats.check_classes(19, 'the model')
-    with pytest.raises(UserInputError,
-                       match="name class 2 'bike', but the data calls it "
-                       "'bicycle'"):
+    with pytest.raises(
+            UserInputError,
+            match="name class 2 'bike', but the data calls it "
+            "'bicycle'"):
         stats.check_classes(3, 'the data', ('road', 'car', 'bicycle'))
 
 
