@@ -1,1 +1,3 @@
-from . import metrics  # noqa: F401
+from .metrics import LTIoUMetric, metric_key_name
+
+__all__ = ['LTIoUMetric', 'metric_key_name']

@@ -139,6 +139,16 @@ def split_groups(
         tail=order[is_tail].tolist())
 
 
+def head_to_tail(groups: Dict[str, List[int]]) -> List[int]:
+    """All classes of ``groups``: head first, then medium, then tail."""
+    return [c for name in GROUP_NAMES for c in groups[name]]
+
+
+def group_of_classes(groups: Dict[str, List[int]]) -> Dict[int, str]:
+    """The group name of every class index in ``groups``."""
+    return {c: name for name in GROUP_NAMES for c in groups[name]}
+
+
 def check_weighting(weighting: str, beta: float, max_weight: float) -> None:
     """Validate the arguments of :func:`class_weights`."""
     if weighting not in WEIGHTINGS:
@@ -255,14 +265,6 @@ class ClassStats:
     def frequencies(self) -> List[float]:
         total = max(sum(self.pixel_counts), 1)
         return [n / total for n in self.pixel_counts]
-
-    def group_of(self) -> List[str]:
-        """The group name of every class, in class order."""
-        names = [''] * self.num_classes
-        for group, members in self.groups.items():
-            for c in members:
-                names[c] = group
-        return names
 
     def to_dict(self) -> dict:
         return dict(

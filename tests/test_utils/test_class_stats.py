@@ -156,7 +156,6 @@ def test_stats_file_round_trip(tmp_path):
     assert loaded.pixel_counts == [900, 90, 10]
     assert loaded.image_counts == [4, 3, 1]
     assert loaded.out_of_range == {200: 3}
-    assert loaded.group_of() == ['head', 'medium', 'tail']
     assert load_class_groups(path) == dict(head=[0], medium=[1], tail=[2])
 
 
