@@ -1,3 +1,3 @@
-from .metrics import LTIoUMetric, metric_key_name
+from .metrics import LTAccuracy, LTIoUMetric, metric_key_name, shot_groups
 
-__all__ = ['LTIoUMetric', 'metric_key_name']
+__all__ = ['LTAccuracy', 'LTIoUMetric', 'metric_key_name', 'shot_groups']
