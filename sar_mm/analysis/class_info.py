@@ -42,6 +42,13 @@ class ClassInfo:
     groups: 'OrderedDict[str, List[int]]'
     source: str
 
+    @classmethod
+    def from_stats(cls, stats: ClassStats) -> 'ClassInfo':
+        """Names, pixel frequencies and groups of a class-statistics file."""
+        return cls(
+            tuple(stats.classes), np.asarray(stats.frequencies),
+            OrderedDict(stats.groups), f'class statistics {stats.path}')
+
     @property
     def num_classes(self) -> int:
         return len(self.names)
@@ -105,9 +112,7 @@ def class_info(cfg: Config,
     if stats_file:
         stats = ClassStats.load(stats_file)
         stats.check_classes(num_classes, 'the model', class_names=names)
-        return ClassInfo(
-            tuple(stats.classes), np.asarray(stats.frequencies),
-            OrderedDict(stats.groups), f'class statistics {stats_file}')
+        return ClassInfo.from_stats(stats)
 
     names = tuple(names) if names else tuple(
         str(c) for c in range(num_classes))
