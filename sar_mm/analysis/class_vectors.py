@@ -140,7 +140,8 @@ def state_dict_class_vectors(model: nn.Module, key: str,
     """
     state = model.state_dict()
     if key not in state:
-        close = [k for k in state if key.split('.')[-1] in k][:5]
+        close = ([k for k in state if k.endswith('.' + key)]
+                 or [k for k in state if key.split('.')[0] in k])[:5]
         raise UserInputError(
             f'no {key!r} in the state dict of {type(model).__name__}'
             + (f'; similar keys: {", ".join(close)}' if close else ''))

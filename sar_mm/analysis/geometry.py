@@ -30,8 +30,8 @@ With ``n_c`` the features of class ``c``:
   ``arccos(-1 / (K - 1))``.
 - **simplex distance** ``= ||G - E||_F / ||E||_F``, with ``G`` the cosines
   between the ``m_c`` (``K x K``) and ``E = K/(K-1) (I - 11^T/K)`` those of
-  a regular simplex: 0 for a regular simplex (of any size), up to about
-  ``sqrt(2)`` for means all pointing the same way.
+  a regular simplex: 0 for a regular simplex (of any size), larger the
+  further the pairwise angles are from the simplex's.
 - **norm CV**: coefficient of variation (std / mean) of ``||m_c||``; 0 when
   the centred means are equally long, as in a simplex.
 - **classifier alignment** ``= cos(w_c - w_bar, m_c)``, with ``w_c`` the
@@ -172,8 +172,12 @@ def feature_geometry(features: Tensor,
         projected = (x - means[labels]) @ pinv
         per_class['nc1'] = per_class_mean(projected.pow(2).sum(1))
 
-        cos = _unit(centred) @ _unit(centred).T
-        angles = torch.rad2deg(torch.arccos(cos.clamp(-1, 1)))
+        unit = _unit(centred)
+        cos = unit @ unit.T
+        # 2 atan2(|u - v|, |u + v|): accurate near 0 and 180 degrees too,
+        # where arccos of the cosine loses half the digits
+        angles = torch.rad2deg(2 * torch.atan2(
+            torch.cdist(unit, unit), torch.cdist(unit, -unit)))
         pair = present[:, None] & present[None, :] & ~torch.eye(
             num_classes, dtype=torch.bool, device=x.device)
         per_class['min_angle'] = torch.where(

@@ -39,11 +39,12 @@ def save(fig, path: str) -> None:
 
 
 def class_colours(num_classes: int) -> np.ndarray:
-    """One RGBA colour per class: tab10/tab20, else evenly spaced hues."""
-    if num_classes <= 10:
-        return plt.get_cmap('tab10')(np.arange(num_classes))
+    """One RGBA colour per class: tab10, then tab20's light shades (so
+    that up to 10 classes never share a hue), else evenly spaced hues."""
     if num_classes <= 20:
-        return plt.get_cmap('tab20')(np.arange(num_classes))
+        # tab20 pairs each dark hue with its light shade: darks first
+        order = np.r_[np.arange(0, 20, 2), np.arange(1, 20, 2)]
+        return plt.get_cmap('tab20')(order[:num_classes])
     return plt.get_cmap('hsv')(np.linspace(0, 1, num_classes,
                                            endpoint=False))
 

@@ -11,9 +11,13 @@ import numpy as np
 from ..evaluation.metrics.lt_iou_metric import metric_key_name
 from ..utils.errors import UserInputError
 
-#: Per-class key prefixes of the LT metrics, tried in order:
-#: LTIoUMetric (``IoU.<class>``, ``Acc.<class>``) and LTAccuracy.
-PER_CLASS_PREFIXES = ('IoU.', 'accuracy/per_class/', 'Acc.')
+#: Per-class key prefix -> metric name, of the LT metrics, tried in
+#: order: LTIoUMetric (``IoU.<class>``, ``Acc.<class>``) and LTAccuracy.
+PER_CLASS_PREFIXES = {
+    'IoU.': 'IoU',
+    'accuracy/per_class/': 'accuracy',
+    'Acc.': 'Acc'
+}
 
 
 def _json_records(path: str) -> List[dict]:

@@ -44,7 +44,7 @@ def build_parser():
         '--labels', nargs='+', help='legend labels (default: file names)')
     parser.add_argument(
         '--metric',
-        choices=PER_CLASS_PREFIXES,
+        choices=list(PER_CLASS_PREFIXES),
         help='per-class key prefix (default: the first the files have, in '
         'the order ' + ', '.join(PER_CLASS_PREFIXES) + ')')
     parser.add_argument(
@@ -86,7 +86,7 @@ def main():
     for path, label in zip(args.results, labels):
         prefix, values = read_per_class(path, info.names, prefix)
         series.append((label, values))
-    metric = prefix.rstrip('./').split('/')[-1]
+    metric = PER_CLASS_PREFIXES[prefix]
     plot_per_class(series, info, f'{metric} (%)', args.out, args.width,
                    args.height)
     print(f'per-class {metric} of {len(series)} run(s) written to '
