@@ -121,7 +121,8 @@ def class_info(cfg: Config,
         counts = np.asarray(counts, dtype=np.float64)
         metric = next((e for e in evaluators if e.get('type') == 'LTAccuracy'),
                       {})
-        many, few = metric.get('many_thresh', 100), metric.get('few_thresh', 20)
+        many = metric.get('many_thresh', 100)
+        few = metric.get('few_thresh', 20)
         groups = OrderedDict(
             (name, _by_frequency(members, counts))
             for name, members in shot_groups(counts, many, few).items())

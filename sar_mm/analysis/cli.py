@@ -4,7 +4,7 @@ import argparse
 import os
 import os.path as osp
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config, DictAction
@@ -91,6 +91,27 @@ def check_figure_args(args: argparse.Namespace) -> None:
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
 
 
+def run_labels(labels: Optional[Sequence[str]], sources: Sequence[str],
+               default: Callable[[str], str]) -> List[str]:
+    """``--labels`` of the runs, or ``default(source)`` of each.
+
+    Raises:
+        UserInputError: Not one label per run.
+    """
+    if labels is None:
+        return [default(source) for source in sources]
+    if len(labels) != len(sources):
+        raise UserInputError(
+            f'--labels needs {len(sources)} label(s), one per run, got '
+            f'{len(labels)}')
+    return list(labels)
+
+
+def config_name(path: str) -> str:
+    """A config's file name without extension, e.g. to label a run."""
+    return osp.splitext(osp.basename(path))[0]
+
+
 def check_device(device: str) -> None:
     if device == 'cuda' and not torch.cuda.is_available():
         raise UserInputError(
@@ -172,5 +193,4 @@ def load_analysed_model(config: str,
             work_dir=None,
             launcher='none'))
     model, meta = load_model(cfg, checkpoint, device)
-    name = osp.splitext(osp.basename(config))[0]
-    return AnalysedModel(name, cfg, model, meta)
+    return AnalysedModel(config_name(config), cfg, model, meta)

@@ -207,7 +207,8 @@ def plot_per_class(series: Sequence[Tuple[str, np.ndarray]], info: ClassInfo,
     for i, (label, values) in enumerate(series):
         values = np.asarray(values, np.float64)[order]
         ax.plot(x, values, marker=markers[i % len(markers)], markersize=4,
-                linewidth=1.2, label=f'{label} (mean {np.nanmean(values):.1f})')
+                linewidth=1.2,
+                label=f'{label} (mean {np.nanmean(values):.1f})')
     edge = -0.5
     for group, members in info.groups.items():
         if not members:

@@ -122,3 +122,10 @@ def test_class_vectors_of_a_classifier(tmp_path):
     with pytest.raises(UserInputError, match='ImageClassifier has no '
                        'anchors: it is not a SAR model'):
         class_vectors(model, 'anchors')
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='needs a CPU-only run')
+def test_cuda_without_cuda_is_a_clear_error():
+    from sar_mm.analysis.cli import check_device
+    with pytest.raises(UserInputError, match='--device cpu'):
+        check_device('cuda')

@@ -38,7 +38,9 @@ def assert_png(path, size):
 def assert_one_line_error(result, *parts):
     assert result.returncode == 1
     assert 'Traceback' not in result.stderr
-    errors = [ln for ln in result.stderr.splitlines() if ln.startswith('ERROR')]
+    errors = [
+        ln for ln in result.stderr.splitlines() if ln.startswith('ERROR')
+    ]
     assert len(errors) == 1, result.stderr[-2000:]
     for part in parts:
         assert part in errors[0], errors[0]

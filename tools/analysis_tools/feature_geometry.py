@@ -27,8 +27,8 @@ sys.path.insert(
 
 import sar_mm  # noqa: E402,F401  (registers components, applies compat)
 from sar_mm.analysis import feature_geometry  # noqa: E402
-from sar_mm.analysis.cli import (add_feature_args, add_model_args,  # noqa: E402
-                                 load_analysed_model)
+from sar_mm.analysis.cli import (  # noqa: E402
+    add_feature_args, add_model_args, load_analysed_model)
 from sar_mm.analysis.report import format_table, geometry_report  # noqa: E402
 from sar_mm.engine.launch import run_cli  # noqa: E402
 

@@ -19,8 +19,8 @@ sys.path.insert(
 
 import sar_mm  # noqa: E402,F401  (registers components, applies compat)
 from sar_mm.analysis.class_vectors import CLASS_VECTOR_FINDERS  # noqa: E402
-from sar_mm.analysis.cli import (add_figure_args, add_model_args,  # noqa: E402
-                                 check_figure_args, load_analysed_model)
+from sar_mm.analysis.cli import (  # noqa: E402
+    add_figure_args, add_model_args, check_figure_args, load_analysed_model)
 from sar_mm.analysis.plots import plot_similarities  # noqa: E402
 from sar_mm.engine.launch import run_cli  # noqa: E402
 

@@ -18,7 +18,8 @@ sys.path.insert(
     0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import sar_mm  # noqa: E402,F401  (registers components, applies compat)
-from sar_mm.analysis.cli import add_figure_args, check_figure_args  # noqa: E402
+from sar_mm.analysis.cli import (  # noqa: E402
+    add_figure_args, check_figure_args, run_labels)
 from sar_mm.analysis.plots import curve_panels, plot_curves  # noqa: E402
 from sar_mm.analysis.results import read_scalars  # noqa: E402
 from sar_mm.engine.launch import run_cli  # noqa: E402
@@ -53,13 +54,8 @@ def main():
     check_figure_args(args)
     if args.smooth < 1:
         raise UserInputError(f'--smooth must be >= 1, got {args.smooth}')
-    labels = args.labels or [
-        osp.basename(osp.normpath(p)) for p in args.work_dirs
-    ]
-    if len(labels) != len(args.work_dirs):
-        raise UserInputError(
-            f'--labels needs {len(args.work_dirs)} label(s), got '
-            f'{len(labels)}')
+    labels = run_labels(args.labels, args.work_dirs,
+                        lambda path: osp.basename(osp.normpath(path)))
     runs = [(label, read_scalars(path))
             for label, path in zip(labels, args.work_dirs)]
     if not curve_panels(runs, args.keys):

@@ -19,9 +19,9 @@ sys.path.insert(
     0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import sar_mm  # noqa: E402,F401  (registers components, applies compat)
-from sar_mm.analysis.cli import (add_feature_args, add_figure_args,  # noqa: E402
-                                 add_model_args, check_figure_args,
-                                 load_analysed_model)
+from sar_mm.analysis.cli import (  # noqa: E402
+    add_feature_args, add_figure_args, add_model_args, check_figure_args,
+    config_name, load_analysed_model, run_labels)
 from sar_mm.analysis.embedding import METHODS, embed_2d  # noqa: E402
 from sar_mm.analysis.plots import plot_embeddings  # noqa: E402
 from sar_mm.engine.launch import run_cli  # noqa: E402
@@ -62,6 +62,8 @@ def panel(analysed, args, title):
     anchors = None
     if not args.no_anchors and analysed.has('anchors'):
         anchors, _ = analysed.class_vectors('anchors')
+    print(f'{title}: embedding {len(features.labels)} features with '
+          f'{args.method.upper()}...', flush=True)
     xy, anchors_xy = embed_2d(
         features.features.numpy(),
         None if anchors is None else anchors.numpy(), args.method,
@@ -75,12 +77,8 @@ def main():
     pairs = [(args.config, args.checkpoint)]
     if args.compare:
         pairs.append(tuple(args.compare))
-    labels = args.labels or [
-        osp.splitext(osp.basename(config))[0] for config, _ in pairs
-    ]
-    if len(labels) != len(pairs):
-        raise UserInputError(
-            f'--labels needs {len(pairs)} title(s), got {len(labels)}')
+    labels = run_labels(args.labels, [config for config, _ in pairs],
+                        config_name)
     panels, info = [], None
     for (config, checkpoint), label in zip(pairs, labels):
         analysed = load_analysed_model(config, checkpoint, args.device,

@@ -22,10 +22,13 @@ import sar_mm  # noqa: E402,F401  (registers components, applies compat)
 from mmengine.registry import DATASETS  # noqa: E402
 
 from sar_mm.analysis.class_info import ClassInfo, class_info  # noqa: E402
-from sar_mm.analysis.cli import add_figure_args, check_figure_args  # noqa: E402
+from sar_mm.analysis.cli import (  # noqa: E402
+    add_figure_args, check_figure_args, config_name, run_labels)
 from sar_mm.analysis.plots import plot_per_class  # noqa: E402
-from sar_mm.analysis.results import PER_CLASS_PREFIXES, read_per_class  # noqa: E402
-from sar_mm.engine.launch import check_data_roots, load_config, run_cli  # noqa: E402
+from sar_mm.analysis.results import (  # noqa: E402
+    PER_CLASS_PREFIXES, read_per_class)
+from sar_mm.engine.launch import (  # noqa: E402
+    check_data_roots, load_config, run_cli)
 from sar_mm.utils import ClassStats, UserInputError  # noqa: E402
 
 
@@ -72,13 +75,7 @@ def info_from_config(path: str, split: str) -> ClassInfo:
 def main():
     args = build_parser().parse_args()
     check_figure_args(args)
-    labels = args.labels or [
-        osp.splitext(osp.basename(p))[0] for p in args.results
-    ]
-    if len(labels) != len(args.results):
-        raise UserInputError(
-            f'--labels needs {len(args.results)} label(s), got '
-            f'{len(labels)}')
+    labels = run_labels(args.labels, args.results, config_name)
     info = ClassInfo.from_stats(ClassStats.load(
         args.class_stats)) if args.class_stats else info_from_config(
             args.config, args.split)
