@@ -13,7 +13,6 @@ from torch import Tensor, nn
 from ..engine.launch import check_data_roots, load_config
 from ..utils.errors import UserInputError
 from .class_info import ClassInfo, class_info
-from ..models.losses.semantic_anchor_loss import SemanticAnchorLoss
 from .class_vectors import (classifier_head, find_class_vectors,
                             maybe_class_vectors)
 from .features import FeatureSet, build_dataloader, extract_features
@@ -147,13 +146,13 @@ class AnalysedModel:
         """See :func:`~sar_mm.analysis.class_vectors.find_class_vectors`."""
         return find_class_vectors(self.model, self.num_classes, kind, key)
 
-    def has(self, kind: str) -> bool:
-        """Whether the model has class vectors of ``kind`` (e.g. SAR
-        anchors)."""
-        return any(
-            isinstance(m, SemanticAnchorLoss) for m in self.model.modules()
-        ) if kind == 'anchors' else maybe_class_vectors(self.model,
-                                                        kind) is not None
+    def anchors(self) -> Optional[Tuple[Tensor, str]]:
+        """SAR's semantic anchors (float32, CPU) and what they are, or None
+        for a model without them."""
+        found = maybe_class_vectors(self.model, 'anchors')
+        if found is None:
+            return None
+        return found[0].detach().float().cpu(), found[1]
 
     def class_info(self,
                    split: str = 'val',

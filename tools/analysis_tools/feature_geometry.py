@@ -59,10 +59,11 @@ def main():
                                    args.cfg_options)
     classifier, _ = analysed.class_vectors('classifier',
                                            args.classifier_key)
+    found = analysed.class_vectors(
+        key=args.anchors_key) if args.anchors_key else analysed.anchors()
     anchors = None
-    if args.anchors_key or analysed.has('anchors'):
-        anchors, anchors_name = analysed.class_vectors('anchors',
-                                                       args.anchors_key)
+    if found is not None:
+        anchors, anchors_name = found
         print(f'anchors: {anchors_name}')
     features = analysed.features(args)
     info = analysed.class_info(args.split, features, args.class_stats)

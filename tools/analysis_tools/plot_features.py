@@ -59,9 +59,8 @@ def build_parser():
 def panel(analysed, args, title):
     """Embed one checkpoint's features (and anchors)."""
     features = analysed.features(args)
-    anchors = None
-    if not args.no_anchors and analysed.has('anchors'):
-        anchors, _ = analysed.class_vectors('anchors')
+    found = None if args.no_anchors else analysed.anchors()
+    anchors = None if found is None else found[0]
     print(f'{title}: embedding {len(features.labels)} features with '
           f'{args.method.upper()}...', flush=True)
     xy, anchors_xy = embed_2d(
