@@ -9,13 +9,15 @@ the checkpoints there, then runs every analysis tool on them:
 
 - features.png: t-SNE of the decode features, baseline beside SAR;
 - anchors.png: cosine similarities of SAR's anchors and classifier;
-- per_class.png: per-class IoU against pixel frequency, both runs;
+- per_class.png: per-class IoU (tools/test.py with the configs'
+  LTIoUMetric) against pixel frequency, both runs;
 - curves.png: the training curves of both runs;
 - geometry.md (+ geometry_{baseline,sar}.json): the feature geometry of
   both side by side, also pasted into --readme between the markers
   ``<!-- geometry-table:start -->`` and ``<!-- geometry-table:end -->``.
 """
 import argparse
+import glob
 import json
 import os
 import os.path as osp
@@ -27,7 +29,6 @@ sys.path.insert(0, REPO)
 
 import sar_mm  # noqa: E402,F401  (registers components, applies compat)
 from sar_mm.analysis.report import comparison_markdown  # noqa: E402
-from sar_mm.analysis.results import find_scalars  # noqa: E402
 from sar_mm.engine.launch import run_cli  # noqa: E402
 from sar_mm.utils import UserInputError  # noqa: E402
 
@@ -91,6 +92,15 @@ def last_checkpoint(work_dir: str) -> str:
         return f.read().strip()
 
 
+def newest_metrics_json(test_dir: str) -> str:
+    """The metrics JSON of the latest ``tools/test.py --work-dir`` run."""
+    found = sorted(glob.glob(osp.join(test_dir, '*', '*.json')))
+    if not found:
+        raise UserInputError(f'tools/test.py wrote no metrics JSON under '
+                             f'{test_dir}.')
+    return found[-1]
+
+
 def paste_table(readme: str, table: str) -> None:
     with open(readme) as f:
         text = f.read()
@@ -136,8 +146,13 @@ def main():
     run('analysis_tools/plot_anchors.py', configs['sar'], checkpoints['sar'],
         '--kind', 'anchors', 'classifier', '--width', 1000, '--height', 460,
         '--out', osp.join(args.out, 'anchors.png'), *device)
-    run('analysis_tools/plot_per_class.py',
-        *[find_scalars(work_dirs[name]) for name in RUNS], '--labels',
+    results = []
+    for name in RUNS:
+        test_dir = osp.join(work_dirs[name], 'test')
+        run('test.py', configs[name], checkpoints[name], '--work-dir',
+            test_dir)
+        results.append(newest_metrics_json(test_dir))
+    run('analysis_tools/plot_per_class.py', *results, '--labels',
         'baseline', 'SAR', '--config', configs['baseline'], '--out',
         osp.join(args.out, 'per_class.png'))
     run('analysis_tools/plot_curves.py', *[work_dirs[n] for n in RUNS],
