@@ -20,7 +20,8 @@ The statistics file is JSON::
       "reduce_zero_label": false,
       "out_of_range": {"200": 17},        # label value -> pixels; neither a
                                           # class nor ignore_index, not counted
-      "split": {"rule": "pixel_share", "bounds": [0.5, 0.9]},
+      "split": {"rule": "class_share",    # see split_groups()
+                "bounds": [0.3333333333333333, 0.6666666666666666]},
       "groups": {"head": [0], "medium": [1], "tail": [2]},
       "source": {"config": "...", "split": "train", "dataset": "..."}
     }

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from sar_mm.utils import ClassStats
 from tests.utils import TEST_CONFIGS, run_tool
 
 pytestmark = pytest.mark.slow
@@ -49,3 +50,21 @@ def test_metrics_reach_scalars_json_and_test_json(tmp_path):
     assert metrics['mIoU'] == pytest.approx(
         sum(per_class.values()) / len(per_class), abs=0.01)
     assert 'per group results' in result.stdout + result.stderr
+
+
+def test_stats_for_other_classes_stop_training_with_one_line(tmp_path):
+    stats = tmp_path / 'stats.json'
+    ClassStats.from_counts(
+        classes=('road', 'car', 'bike'),
+        pixel_counts=[9, 3, 1],
+        image_counts=[1, 1, 1],
+        num_images=1).dump(str(stats))
+    result = run_tool([
+        'train.py', TINY_SAR, '--work-dir', 'wd', '--cfg-options',
+        'model.decode_head.sampler.type=LongTailPixelSampler',
+        f'model.decode_head.sampler.stats_file={stats}'
+    ], tmp_path)
+    assert result.returncode == 1
+    assert 'Traceback' not in result.stderr
+    assert (f'ERROR: the class statistics {stats} are for 3 classes, but '
+            f'the decode head (FCNHead) has 11') in result.stderr

@@ -25,6 +25,7 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from mmengine.utils import track_parallel_progress, track_progress
+from mmseg.registry import DATASETS, TRANSFORMS
 from prettytable import PrettyTable
 
 sys.path.insert(
@@ -112,7 +113,6 @@ def collect(cfg: Config, config_path: str, split: str, nproc: int,
         raise UserInputError(
             f'the config has no {loader_name}; choose another --split.')
     check_data_roots(Config({loader_name: cfg[loader_name]}))
-    from mmseg.registry import DATASETS, TRANSFORMS
     dataset_cfg = cfg[loader_name]['dataset']
     dataset = DATASETS.build(dataset_cfg)
     classes = dataset.metainfo['classes']

@@ -127,9 +127,11 @@ class LongTailPixelSampler(BasePixelSampler):
         inside its class is below the class quota. No loop over classes.
         """
         num_classes = self.num_classes
-        # -log p(true class) is the cross-entropy: rank by it directly
-        log_prob = seg_logit.float().log_softmax(dim=1)
-        hardness = -log_prob.gather(1, label.unsqueeze(1)).flatten()
+        # the cross-entropy -log p(y) = logsumexp(x) - x_y, without
+        # materialising the (N, C, H, W) softmax
+        logit = seg_logit.float()
+        hardness = (logit.logsumexp(dim=1) -
+                    logit.gather(1, label.unsqueeze(1)).squeeze(1)).flatten()
         # ignore pixels form a last, extra class that is never kept
         cls = torch.where(valid, label, num_classes).flatten()
         order = hardness.argsort(descending=True)

@@ -2,9 +2,12 @@
 hand (ignore pixels included), checked against mmseg's IoUMetric."""
 import re
 
+import cv2
+import numpy as np
 import pytest
 import torch
 from mmengine.logging import MMLogger
+from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.evaluation.metrics import IoUMetric
 from mmseg.registry import METRICS
 
@@ -160,3 +163,25 @@ def test_metric_key_name():
     assert metric_key_name('traffic light') == 'traffic_light'
     assert metric_key_name('pole/sign') == 'pole_sign'
     assert metric_key_name('t-shirt.v2') == 't-shirt.v2'
+
+
+def test_reduce_zero_label_ground_truth(tmp_path):
+    """Labels loaded the way ADE20K's are: stored 0 becomes ignore, the
+    rest shift down by one, so stored 1 is class 0 ('sky')."""
+    stored = np.array([[0, 1, 1, 2], [0, 0, 3, 3]], np.uint8)
+    cv2.imwrite(str(tmp_path / 'ann.png'), stored)
+    loaded = LoadAnnotations()(dict(
+        seg_map_path=str(tmp_path / 'ann.png'),
+        reduce_zero_label=True,
+        seg_fields=[]))['gt_seg_map']
+    assert loaded.tolist() == [[255, 0, 0, 1], [255, 255, 2, 2]]
+    pred = [[1, 0, 1, 1], [2, 2, 2, 0]]
+    metrics = run(LTIoUMetric(), [loaded.tolist()], [pred])
+    # the 5 valid pixels (gt -> pred): sky 0->0, 0->1; road 1->1;
+    # car 2->2, 2->0. sky: I 1, U 2 + 2 - 1; road: I 1, U 1 + 2 - 1;
+    # car: I 1, U 2 + 1 - 1
+    assert metrics['IoU.sky'] == pytest.approx(33.33)
+    assert metrics['IoU.road'] == pytest.approx(50.0)
+    assert metrics['IoU.car'] == pytest.approx(50.0)
+    assert metrics['Acc.road'] == pytest.approx(100.0)
+    assert metrics['aAcc'] == pytest.approx(60.0)

@@ -183,6 +183,21 @@ def test_equal_class_weights_leave_the_loss_unchanged(tmp_path):
         plain['loss_ce'].item(), rel=1e-6)
 
 
+def test_loss_under_cpu_autocast(tmp_path):
+    """bf16 autocast, as ``tools/train.py --amp`` does on CPU: the weights
+    stay float32 and the loss finite."""
+    head = make_head(hard_fraction=0.5)
+    feats = [torch.randn(2, 4, 2, 3)]
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        logits = head.forward(feats)
+        assert logits.dtype == torch.bfloat16
+        weight = head.sampler.sample(logits, LABELS)
+        losses = head.loss_by_feat(logits, data_samples(LABELS))
+    assert weight.dtype == torch.float32
+    assert float(weight.sum()) == pytest.approx(int((LABELS != 255).sum()))
+    assert torch.isfinite(losses['loss_ce'])
+
+
 def test_stats_for_another_number_of_classes(tmp_path):
     stats = write_stats(tmp_path / 's.json', [600, 300, 100])
     with pytest.raises(
