@@ -81,9 +81,11 @@ def geometry_report(geometry: Geometry,
         })
 
 
-def _fmt(value) -> str:
-    return '-' if value is None or (isinstance(value, float)
-                                    and math.isnan(value)) else f'{value:.3f}'
+def _fmt(value, metric: str = '') -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return '-'
+    # angles in degrees need no more than a tenth
+    return f'{value:.1f}' if 'angle' in metric else f'{value:.3f}'
 
 
 def format_table(report: dict) -> str:
@@ -102,15 +104,15 @@ def format_table(report: dict) -> str:
         for c in members:
             per_class.add_row(
                 [report['classes'][c], group_of[c], report['num_features'][c]]
-                + [_fmt(report['per_class'][m][c]) for m in metrics])
+                + [_fmt(report['per_class'][m][c], m) for m in metrics])
     groups = PrettyTable()
     groups.field_names = ['group', 'classes'] + [TITLES[m] for m in metrics]
     for group, values in report['groups_mean'].items():
         groups.add_row([group, len(report['groups'][group])] +
-                       [_fmt(values[m]) for m in metrics])
+                       [_fmt(values[m], m) for m in metrics])
     overall = PrettyTable()
     overall.field_names = [TITLES[m] for m in report['overall']]
-    overall.add_row([_fmt(v) for v in report['overall'].values()])
+    overall.add_row([_fmt(v, m) for m, v in report['overall'].items()])
     return '\n'.join([
         f'per class, head to tail (groups from {report["group_source"]}):',
         per_class.get_string(), 'per group (mean over its classes):',
@@ -123,18 +125,20 @@ def comparison_markdown(reports: Sequence[dict],
                         labels: Sequence[str],
                         metrics: Optional[List[str]] = None) -> str:
     """A markdown table of several reports side by side: overall numbers
-    and each number's group means, one column per report.
+    and, for per-class numbers, their group means; one column per report
+    (``-`` where a report lacks the number, e.g. anchors of a non-SAR
+    model).
 
     Args:
         reports (Sequence[dict]): Reports of :func:`geometry_report`.
         labels (Sequence[str]): Column titles.
         metrics (list[str], optional): Numbers to show. Defaults to those
-            of :data:`HIGHER_IS_BETTER` present in every report.
+            of :data:`HIGHER_IS_BETTER` present in some report.
     """
     if metrics is None:
         metrics = [
             m for m in HIGHER_IS_BETTER
-            if all(r['overall'].get(m) is not None for r in reports)
+            if any(r['overall'].get(m) is not None for r in reports)
         ]
     lines = [
         '| number | ' + ' | '.join(labels) + ' |',
@@ -144,12 +148,13 @@ def comparison_markdown(reports: Sequence[dict],
         arrow = '↑' if HIGHER_IS_BETTER.get(m, True) else '↓'
         rows = [(f'{TITLES[m]} {arrow}', [r['overall'].get(m)
                                            for r in reports])]
-        for group in reports[0]['groups_mean']:
-            rows.append((f'&nbsp;&nbsp;{group}', [
-                r['groups_mean'].get(group, {}).get(m) for r in reports
-            ]))
+        if any(m in r['per_class'] for r in reports):
+            for group in reports[0]['groups_mean']:
+                rows.append((f'&nbsp;&nbsp;{group}', [
+                    r['groups_mean'].get(group, {}).get(m) for r in reports
+                ]))
         for title, values in rows:
-            lines.append(f'| {title} | ' + ' | '.join(_fmt(v)
-                                                      for v in values) + ' |')
+            lines.append(f'| {title} | ' +
+                         ' | '.join(_fmt(v, m) for v in values) + ' |')
     return '\n'.join(lines) + '\n'
 

@@ -101,6 +101,21 @@ def newest_metrics_json(test_dir: str) -> str:
     return found[-1]
 
 
+def miou_markdown(results) -> str:
+    """mIoU overall and by group of the runs' test JSONs, as markdown."""
+    metrics = []
+    for path in results:
+        with open(path) as f:
+            metrics.append(json.load(f))
+    lines = ['| mIoU (%) | ' + ' | '.join(LABELS[n] for n in RUNS) + ' |',
+             '| --- | ' + ' | '.join('---:' for _ in RUNS) + ' |']
+    for key in ('mIoU', 'mIoU.head', 'mIoU.medium', 'mIoU.tail'):
+        values = ' | '.join(f'{m[key]:.2f}' if key in m else '-'
+                            for m in metrics)
+        lines.append(f'| {key.replace("mIoU.", "&nbsp;&nbsp;")} | {values} |')
+    return '\n'.join(lines) + '\n'
+
+
 def paste_table(readme: str, table: str) -> None:
     with open(readme) as f:
         text = f.read()
@@ -162,11 +177,13 @@ def main():
     base = reports['baseline']
     table = comparison_markdown([reports[n] for n in RUNS],
                                 [LABELS[n] for n in RUNS])
+    table += '\n' + miou_markdown(results)
     note = (f'Feature geometry of the decode features on the '
             f'{base["num_images"]} validation scenes, at most '
             f'{base["source"]["max_per_class"]} pixels per class '
             f'(`tools/analysis_tools/feature_geometry.py`); group rows are '
-            f'means over the classes of the group.\n\n')
+            f'means over the classes of the group. mIoU: `tools/test.py` '
+            f'with the demo\'s `LTIoUMetric`.\n\n')
     with open(osp.join(args.out, 'geometry.md'), 'w') as f:
         f.write(note + table)
     print(note + table)
