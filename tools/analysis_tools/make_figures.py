@@ -28,6 +28,7 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
 
 import sar_mm  # noqa: E402,F401  (registers components, applies compat)
+from sar_mm.analysis.embedding import METHODS  # noqa: E402
 from sar_mm.analysis.report import comparison_markdown  # noqa: E402
 from sar_mm.engine.launch import run_cli  # noqa: E402
 from sar_mm.utils import UserInputError  # noqa: E402
@@ -57,15 +58,17 @@ def build_parser():
         '--readme', help='README to paste the geometry table into')
     parser.add_argument(
         '--baseline-config',
-        default=osp.join(REPO, 'configs/demo/fcn_lt-digit-scenes.py'))
+        default=osp.join(REPO, 'configs/demo/fcn_lt-digit-scenes.py'),
+        help='config of the baseline run (default: the demo)')
     parser.add_argument(
         '--sar-config',
-        default=osp.join(REPO, 'configs/demo/fcn_lt-digit-scenes_sar.py'))
+        default=osp.join(REPO, 'configs/demo/fcn_lt-digit-scenes_sar.py'),
+        help='config of the SAR run (default: the SAR demo)')
     parser.add_argument(
         '--max-images', type=int, help='images analysed (default: all)')
     parser.add_argument(
         '--method',
-        choices=['tsne', 'pca'],
+        choices=METHODS,
         default='tsne',
         help='embedding of the feature plot (default: tsne)')
     parser.add_argument(
