@@ -1,3 +1,4 @@
+from .class_balanced_cross_entropy_loss import ClassBalancedCrossEntropyLoss
 from .semantic_anchor_loss import SemanticAnchorLoss
 
-__all__ = ['SemanticAnchorLoss']
+__all__ = ['ClassBalancedCrossEntropyLoss', 'SemanticAnchorLoss']
