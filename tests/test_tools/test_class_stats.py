@@ -117,6 +117,8 @@ def test_pixel_share_rule_and_bounds(tmp_path):
     (['--split', 'val'], LABEL_FILES, 'the config has no val_dataloader'),
     ([], [[[0, 0], [0, 0]]], 'no pixel of the train split has a class '
      'label'),
+    (['--cfg-options', 'train_dataloader.dataset.data_root=missing'],
+     LABEL_FILES, "data_root 'missing' of train_dataloader.dataset"),
 ])
 def test_bad_input_is_one_line(tmp_path, args, labels, message):
     config = write_dataset(tmp_path / 'data', True, labels)

@@ -32,7 +32,7 @@ sys.path.insert(
     0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import sar_mm  # noqa: E402,F401  (registers components, applies compat)
-from sar_mm.engine.launch import check_data_roots, run_cli  # noqa: E402
+from sar_mm.engine.launch import check_datasets, run_cli  # noqa: E402
 from sar_mm.utils import ClassStats, UserInputError  # noqa: E402
 from sar_mm.utils.class_stats import (  # noqa: E402
     GROUP_NAMES, SPLIT_RULES, check_group_split, count_class_pixels,
@@ -112,17 +112,14 @@ def collect(cfg: Config, config_path: str, split: str, nproc: int,
     if not cfg.get(loader_name):
         raise UserInputError(
             f'the config has no {loader_name}; choose another --split.')
-    check_data_roots(Config({loader_name: cfg[loader_name]}))
+    # missing data_root, empty dataset or missing label files: one line
+    check_datasets(Config({loader_name: cfg[loader_name]}))
     dataset_cfg = cfg[loader_name]['dataset']
     dataset = DATASETS.build(dataset_cfg)
     classes = dataset.metainfo['classes']
     ignore_index = getattr(dataset, 'ignore_index', 255)
     load_annotations = TRANSFORMS.build(find_load_annotations(dataset_cfg))
     data_infos = [dataset.get_data_info(i) for i in range(len(dataset))]
-    if not data_infos:
-        raise UserInputError(
-            f'the {split} dataset of the config is empty; check its '
-            f'data_root and data_prefix.')
     task = functools.partial(
         count_image,
         load_annotations=load_annotations,
