@@ -41,11 +41,11 @@ class LTIoUMetric(IoUMetric):
     - ``mM.<group>``: the mean over the classes of a group, e.g.
       ``mIoU.head``, ``mIoU.medium``, ``mIoU.tail``, ``mAcc.tail``.
 
-    Classes absent from both the ground truth and the predictions of the
-    evaluated split have an undefined (NaN) IoU: their per-class keys are
-    left out and the group means skip them, as ``mIoU`` does; a group with
-    no defined value has no key. Set ``nan_to_num`` to report them as a
-    number instead.
+    Undefined values (NaN: the IoU of a class absent from both the ground
+    truth and the predictions of the evaluated split, the Acc of a class
+    absent from its ground truth) have no per-class key, and the group
+    means skip them, as ``mIoU`` does; a group with no defined value has no
+    key. Set ``nan_to_num`` to report them as a number instead.
 
     Groups and class frequencies come from a statistics file of
     ``tools/analysis_tools/class_stats.py`` (use the training split's: the

@@ -5,7 +5,7 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor, nn
 
-from ...utils.class_stats import ClassStats, check_weighting
+from ...utils.class_stats import ClassStats
 from ...utils.errors import UserInputError
 from ..utils import check_label_range
 
@@ -71,7 +71,6 @@ class ClassBalancedCrossEntropyLoss(nn.Module):
                 f"reduction must be 'mean', 'sum' or 'none', got "
                 f'{reduction!r}.')
         if stats_file is not None:
-            check_weighting(weighting, beta, max_weight)
             self.stats: Optional[ClassStats] = ClassStats.load(stats_file)
             weights = self.stats.class_weights(weighting, beta, max_weight)
         else:

@@ -198,3 +198,12 @@ def test_in_a_decode_head_with_the_sampler(tmp_path):
     assert set(losses) == {'loss_cb_ce', 'acc_seg'}
     assert losses['loss_cb_ce'].item() == pytest.approx(
         slow_loss(logits, LABELS, [1.0, 1.0, 3.0], pixel_weight), rel=1e-5)
+
+
+def test_bad_weighting_of_a_stats_file(tmp_path):
+    stats = write_stats(tmp_path / 's.json', [600, 300, 100])
+    with pytest.raises(UserInputError, match="unknown class weighting 'x'"):
+        ClassBalancedCrossEntropyLoss(stats_file=stats, weighting='x')
+    with pytest.raises(UserInputError, match=r'beta .* got 1'):
+        ClassBalancedCrossEntropyLoss(
+            stats_file=stats, weighting='effective_number', beta=1)
