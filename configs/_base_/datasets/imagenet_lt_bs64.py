@@ -1,0 +1,85 @@
+# ImageNet-LT (sar_mm.datasets.ImageNetLT): the standard split files
+# ImageNet_LT_{train,val,test}.txt in data_root, next to ImageNet's train/
+# and val/ folders. Batch 64 per GPU. Augmentations of BCL's ImageNet-LT
+# recipe (main.py of FlamieZhu/Balanced-Contrastive-Learning).
+_base_ = ['mmpretrain::_base_/datasets/imagenet_bs32.py']
+
+dataset_type = 'ImageNetLT'
+data_root = 'data/imagenet_lt'
+bgr_mean = [round(x) for x in _base_.data_preprocessor.mean[::-1]]
+
+classification_view = [
+    dict(type='RandomResizedCrop', scale=224),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.4),
+    dict(
+        type='RandAugment',
+        policies='timm_increasing',
+        num_policies=2,
+        total_level=10,
+        magnitude_level=10,
+        magnitude_std=0.5,
+        hparams=dict(pad_val=bgr_mean)),
+]
+contrastive_view = [
+    dict(type='RandomResizedCrop', scale=224),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(
+        type='RandomApply',
+        transforms=[
+            dict(
+                type='ColorJitter',
+                brightness=0.4,
+                contrast=0.4,
+                saturation=0.4,
+                hue=0.1)
+        ],
+        prob=0.8),
+    # LoadImageFromFile gives BGR
+    dict(
+        type='RandomGrayscale',
+        prob=0.2,
+        keep_channels=True,
+        channel_weights=(0.114, 0.587, 0.2989)),
+]
+train_pipeline = [
+    dict(type='LoadImageFromFile'), *classification_view,
+    dict(type='PackInputs')
+]
+multiview_train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='MultiView',
+        num_views=[1, 2],
+        transforms=[classification_view, contrastive_view]),
+    dict(type='PackInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=64,
+    dataset=dict(
+        _delete_=True,
+        type=dataset_type,
+        data_root=data_root,
+        split='train',
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=64,
+    dataset=dict(
+        _delete_=True,
+        type=dataset_type,
+        data_root=data_root,
+        split='val',
+        pipeline=_base_.test_pipeline))
+test_dataloader = dict(
+    batch_size=64,
+    dataset=dict(
+        _delete_=True,
+        type=dataset_type,
+        data_root=data_root,
+        split='test',
+        pipeline=_base_.test_pipeline))
+val_evaluator = dict(_delete_=True, type='LTAccuracy')
+test_evaluator = val_evaluator
+
+custom_hooks = [dict(type='ClassCountsHook')]
