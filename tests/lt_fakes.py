@@ -20,9 +20,12 @@ def _cifar_batch(labels, labels_key, rng, random_pixels):
 def write_fake_cifar(root, num_classes=10, train_per_class=5000,
                      test_per_class=10, random_pixels=False, seed=0):
     """Write CIFAR-10 (``cifar-10-batches-py``) or CIFAR-100
-    (``cifar-100-python``) python batches under ``root``; returns ``root``."""
+    (``cifar-100-python``) python batches under ``root``; returns ``root``.
+    ``train_per_class`` is one count for all classes or one per class."""
     rng = np.random.default_rng(seed)
-    train = rng.permutation(np.repeat(np.arange(num_classes), train_per_class))
+    train = rng.permutation(
+        np.repeat(np.arange(num_classes),
+                  np.broadcast_to(train_per_class, num_classes)))
     test = rng.permutation(np.repeat(np.arange(num_classes), test_per_class))
     names = [f'class_{c}' for c in range(num_classes)]
     if num_classes == 10:

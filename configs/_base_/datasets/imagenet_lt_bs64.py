@@ -24,15 +24,19 @@ classification_view = [
 contrastive_view = [
     dict(type='RandomResizedCrop', scale=224),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    # torchvision's ColorJitter (through PIL): mmcv 2.1's hue shift fails
+    # under numpy 2 (OverflowError in mmcv.image.adjust_hue)
     dict(
         type='RandomApply',
         transforms=[
+            dict(type='NumpyToPIL', to_rgb=True),
             dict(
-                type='ColorJitter',
+                type='torchvision/ColorJitter',
                 brightness=0.4,
                 contrast=0.4,
                 saturation=0.4,
-                hue=0.1)
+                hue=0.1),
+            dict(type='PILToNumpy', to_bgr=True),
         ],
         prob=0.8),
     # LoadImageFromFile gives BGR
