@@ -18,8 +18,11 @@ SHELL := /bin/bash
 
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
-DEPS_STAMP := $(VENV)/.sar_mm-deps-$(MMCV)
 REQS := requirements/runtime.txt requirements/tests.txt requirements/mmcv-$(MMCV).txt
+# Keyed by the content of the pin files (not their mtimes), so a fresh clone
+# sharing an installed venv does not reinstall anything.
+REQS_HASH := $(shell cat $(REQS) | sha256sum | cut -c1-12)
+DEPS_STAMP := $(VENV)/.sar_mm-deps-$(MMCV)-$(REQS_HASH)
 # pip warns once per package about this machine's file:// mirrors; hide that.
 QUIET := 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
 DEMO_CONFIG ?= configs/demo/fcn_lt-digit-scenes_sar.py
@@ -34,9 +37,9 @@ install: deps develop
 
 deps: $(DEPS_STAMP)
 
-# The stamp depends on the pin files: a second `make install` with unchanged
-# pins does nothing but the cheap checks below.
-$(DEPS_STAMP): $(REQS)
+# A second `make install` with unchanged pins does nothing but the cheap
+# checks of `develop`.
+$(DEPS_STAMP):
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q -r requirements/runtime.txt -r requirements/tests.txt $(QUIET)
 ifeq ($(MMCV),lite)

@@ -14,7 +14,7 @@ from mmengine.config import ConfigDict  # noqa: E402
 
 import sar_mm  # noqa: E402,F401  (registers components, applies compat)
 from sar_mm.engine.launch import (add_common_args, add_default_hooks,  # noqa: E402
-                                  build_runner, check_data_roots, load_config,
+                                  build_runner, check_datasets, load_config,
                                   parse_args, run_cli)
 from sar_mm.utils import UserInputError  # noqa: E402
 
@@ -105,7 +105,7 @@ def main():
         enable_tta(cfg)
     if args.out is not None:
         set_output_dir(cfg, args.out)
-    check_data_roots(cfg)
+    check_datasets(cfg)
     add_default_hooks(cfg)
     runner = build_runner(cfg)
     runner.test()

@@ -12,7 +12,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import sar_mm  # noqa: E402,F401  (registers components, applies compat)
 from sar_mm.engine.launch import (add_common_args, add_default_hooks,  # noqa: E402
-                                  build_runner, check_data_roots, enable_amp,
+                                  build_runner, check_datasets, enable_amp,
                                   load_config, parse_args, run_cli)
 
 
@@ -40,8 +40,8 @@ def main():
     if args.amp:
         enable_amp(cfg)
     cfg.resume = args.resume
-    check_data_roots(cfg)
-    add_default_hooks(cfg)
+    check_datasets(cfg)
+    add_default_hooks(cfg, ('DataCheckHook', 'RNGStateHook'))
     runner = build_runner(cfg)
     runner.train()
 

@@ -6,6 +6,8 @@ mmcv 2.1.0 on current PyTorch (see README.md, "Compatibility notes"):
 * :mod:`.mmcv_ops`: ``import mmseg.models`` with mmcv-lite.
 * :mod:`.checkpoint`: weights-only checkpoint loading on torch >= 2.6.
 * :mod:`.dist`: ``--launcher pytorch`` on a machine without CUDA.
+* :mod:`.amp`: ``--amp`` on a machine without CUDA (bf16 autocast).
+* :mod:`.atomic_save`: checkpoints written atomically (no truncated files).
 """
 from .mmcv_ops import install_mmcv_ops_shim, mmcv_full_available
 
@@ -13,8 +15,11 @@ from .mmcv_ops import install_mmcv_ops_shim, mmcv_full_available
 def apply_compat() -> None:
     """Install the fixes that must precede any mmseg model import."""
     install_mmcv_ops_shim()
+    from . import amp, dist  # noqa: F401  (registers the wrappers)
+    from .atomic_save import install_atomic_local_backend
     from .checkpoint import install_safe_checkpoint_loading
     install_safe_checkpoint_loading()
+    install_atomic_local_backend()
 
 
 __all__ = ['apply_compat', 'install_mmcv_ops_shim', 'mmcv_full_available']

@@ -11,7 +11,9 @@ import os
 import os.path as osp
 import sys
 from typing import Iterator, Tuple
+from urllib.error import URLError
 
+import torch
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 from mmengine.registry import DATASETS, init_default_scope
@@ -95,34 +97,64 @@ def _dataset_cfgs(cfg: Config) -> Iterator[Tuple[str, dict]]:
                 stack.append((f'{path}.datasets.{i}', sub))
 
 
-def check_data_roots(cfg: Config) -> None:
-    """Fail early, with one line, when a dataset's ``data_root`` is missing.
+def _dataset_class(type_):
+    if not isinstance(type_, str):
+        return type_
+    with DATASETS.switch_scope_and_registry(None) as registry:
+        return registry.get(type_)
 
-    Datasets that generate their data on first use (a ``generates_data``
-    class attribute, e.g. ``LTDigitScenes``) are exempt.
+
+def check_datasets(cfg: Config) -> None:
+    """Fail early, with one line, on datasets that cannot work.
+
+    For every dataset of every loader: its ``data_root`` exists (datasets
+    that generate their data on first use, with a ``generates_data`` class
+    attribute such as ``LTDigitScenes``, are exempt), it lists at least one
+    sample, and every listed annotation file exists. This lists the samples
+    once more than the Runner will, which costs seconds at most, and turns
+    errors that would surface deep in mmengine or in a dataloader worker into
+    one line.
     """
     for path, ds in _dataset_cfgs(cfg):
+        dataset_cls = _dataset_class(ds.get('type'))
         root = ds.get('data_root')
-        if not root or '://' in str(root) or osp.isdir(root):
-            continue
-        dataset_cls = ds.get('type')
-        if isinstance(dataset_cls, str):
-            with DATASETS.switch_scope_and_registry(None) as registry:
-                dataset_cls = registry.get(dataset_cls)
-        if getattr(dataset_cls, 'generates_data', False):
-            continue
-        raise UserInputError(
-            f"data_root '{root}' of {path} ({ds.get('type')}) does not "
-            f'exist. Prepare the dataset as described in {DATASET_DOCS}, or '
-            f'point the config at it with --cfg-options '
-            f'{path}.data_root=PATH')
+        if root and '://' not in str(root) and not osp.isdir(root) and \
+                not getattr(dataset_cls, 'generates_data', False):
+            raise UserInputError(
+                f"data_root '{root}' of {path} ({ds.get('type')}) does not "
+                f'exist. Prepare the dataset as described in {DATASET_DOCS}, '
+                f'or point the config at it with --cfg-options '
+                f'{path}.data_root=PATH')
+        if 'dataset' in ds or 'datasets' in ds or dataset_cls is None:
+            continue  # wrappers: their inner datasets are checked
+        with DATASETS.switch_scope_and_registry(None) as registry:
+            dataset = registry.build(dict(ds, lazy_init=True))
+        data_list = dataset.load_data_list()
+        if not data_list:
+            raise UserInputError(
+                f'{path} ({ds.get("type")}) is empty: no samples under '
+                f'data_root={root!r} with data_prefix='
+                f'{ds.get("data_prefix")}. Check the paths and the '
+                f'img_suffix / seg_map_suffix / ann_file.')
+        missing = [
+            info['seg_map_path'] for info in data_list
+            if info.get('seg_map_path') and '://' not in info['seg_map_path']
+            and not osp.isfile(info['seg_map_path'])
+        ]
+        if missing:
+            raise UserInputError(
+                f'{len(missing)} image(s) of {path} ({ds.get("type")}) have '
+                f'no annotation file, e.g. {missing[:3]}. Add them or remove '
+                f'the images.')
 
 
-def add_default_hooks(cfg: Config) -> None:
-    """Every run checks that model and dataset agree on the classes."""
+def add_default_hooks(cfg: Config, names=('DataCheckHook', )) -> None:
+    """Add the toolkit's safety hooks to a run unless the config has them:
+    the class-count check, and for training the RNG state that makes
+    ``--resume`` exact."""
     hooks = list(cfg.get('custom_hooks', []) or [])
-    if not any(h.get('type') == 'NumClassesCheckHook' for h in hooks):
-        hooks.append(dict(type='NumClassesCheckHook'))
+    present = {h.get('type') for h in hooks}
+    hooks += [dict(type=name) for name in names if name not in present]
     cfg.custom_hooks = hooks
 
 
@@ -137,9 +169,10 @@ def build_runner(cfg: Config):
 
 
 def enable_amp(cfg: Config) -> None:
-    """``--amp``: switch ``OptimWrapper`` to ``AmpOptimWrapper``."""
+    """``--amp``: fp16 ``AmpOptimWrapper`` with dynamic loss scaling on GPU
+    (mmseg's behaviour), bf16 :class:`CPUAmpOptimWrapper` without CUDA."""
     wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-    if wrapper == 'AmpOptimWrapper':
+    if wrapper in ('AmpOptimWrapper', 'CPUAmpOptimWrapper'):
         print_log(
             'AMP training is already enabled in your config.',
             logger='current',
@@ -149,21 +182,34 @@ def enable_amp(cfg: Config) -> None:
         raise UserInputError(
             f'--amp works with optim_wrapper.type=OptimWrapper, but the '
             f'config uses {wrapper}; set AmpOptimWrapper in the config.')
-    cfg.optim_wrapper.type = 'AmpOptimWrapper'
-    cfg.optim_wrapper.loss_scale = 'dynamic'
+    if torch.cuda.is_available():
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.loss_scale = 'dynamic'
+    else:
+        cfg.optim_wrapper.type = 'CPUAmpOptimWrapper'
+        cfg.optim_wrapper.dtype = 'bfloat16'
 
 
 def run_cli(main) -> None:
-    """Run a tool's ``main``; a :class:`UserInputError` becomes one line on
-    stderr and exit status 1, whatever rank raised it."""
+    """Run a tool's ``main``; a :class:`UserInputError`, or a failed download
+    of pretrained weights, becomes one line on stderr and exit status 1."""
     try:
         main()
     except UserInputError as err:
         print(f'ERROR: {err}', file=sys.stderr)
         sys.exit(1)
+    except URLError as err:
+        print(
+            f'ERROR: could not download pretrained weights ({err.reason}). '
+            f'Download them on a machine with network access and point the '
+            f'config at the local file (model.pretrained or '
+            f"model.backbone.init_cfg.checkpoint), or set "
+            f'model.pretrained=None to train from scratch.',
+            file=sys.stderr)
+        sys.exit(1)
 
 
 __all__ = [
     'add_common_args', 'add_default_hooks', 'build_runner',
-    'check_data_roots', 'enable_amp', 'load_config', 'parse_args', 'run_cli'
+    'check_datasets', 'enable_amp', 'load_config', 'parse_args', 'run_cli'
 ]

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
-from lt_fakes import write_fake_cifar
 
 from sar_mm.datasets import (CIFAR10LT, CIFAR100LT, long_tailed_counts,
                              subsample_long_tailed)
 from sar_mm.utils import UserInputError
+from tests.lt_fakes import write_fake_cifar
 
 
 @pytest.fixture(scope='module')

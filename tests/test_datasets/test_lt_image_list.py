@@ -1,8 +1,8 @@
 import pytest
-from lt_fakes import write_fake_imagenet_lt
 
 from sar_mm.datasets import ImageNetLT, LTImageList
 from sar_mm.utils import UserInputError
+from tests.lt_fakes import write_fake_imagenet_lt
 
 
 def test_imagenet_lt_reads_the_split_files(tmp_path):

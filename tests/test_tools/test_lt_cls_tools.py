@@ -2,10 +2,10 @@
 configs, unchanged, and their one-line errors for bad data."""
 import pytest
 import torch
-from conftest import run_tool
-from lt_fakes import write_fake_imagenet_lt
 
 from sar_mm.datasets import long_tailed_counts
+from tests.lt_fakes import write_fake_imagenet_lt
+from tests.utils import run_tool
 
 TINY = [
     'train_cfg.max_epochs=1', 'train_dataloader.batch_size=8',

@@ -1,6 +1,7 @@
 from .sar_segmentor import (SARCascadeEncoderDecoder, SAREncoderDecoder,
-                            SARSegmentorMixin)
+                            SARSegmentorMixin, capture_classifier_input)
 
 __all__ = [
-    'SARCascadeEncoderDecoder', 'SAREncoderDecoder', 'SARSegmentorMixin'
+    'SARCascadeEncoderDecoder', 'SAREncoderDecoder', 'SARSegmentorMixin',
+    'capture_classifier_input'
 ]

@@ -9,6 +9,7 @@ from mmseg.utils import SampleList
 from torch import Tensor, nn
 
 from ..losses.semantic_anchor_loss import SemanticAnchorLoss
+from ...utils.errors import UserInputError
 from ..utils import check_label_range
 
 
@@ -56,13 +57,13 @@ class SARSegmentorMixin:
         head_type = type(head).__name__
         if not isinstance(getattr(head, 'conv_seg', None), nn.Conv2d) or \
                 not callable(getattr(head, 'cls_seg', None)):
-            raise TypeError(
+            raise UserInputError(
                 f'SAR needs a decode head that classifies pixels with a '
                 f'1x1 conv_seg through cls_seg(); {head_type} has none. Use '
                 f'a head derived from mmseg BaseDecodeHead (FCN, ASPP, PSP, '
                 f'UPer, SegFormer, DepthwiseSeparableASPP, OCR...).')
         if head.out_channels != head.num_classes:
-            raise TypeError(
+            raise UserInputError(
                 f'SAR needs a multi-class classifier, but {head_type} is in '
                 f'binary mode (out_channels={head.out_channels}).')
         sar = dict(sar or {})
@@ -71,7 +72,7 @@ class SARSegmentorMixin:
         }
         unknown = sorted(set(sar) - allowed - {'type'})
         if unknown:
-            raise TypeError(
+            raise UserInputError(
                 f'unknown key(s) {unknown} in sar=dict(...); valid keys: '
                 f'{sorted(allowed)}')
         sar.setdefault('type', 'SemanticAnchorLoss')

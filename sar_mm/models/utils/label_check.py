@@ -1,12 +1,14 @@
-from typing import Sequence
+from typing import Optional, Sequence
 
 from torch import Tensor
 
 from ...utils.errors import UserInputError
 
 
-def check_label_range(labels: Tensor, num_classes: int,
-                      ignore_index: Sequence[int] = (255, )) -> None:
+def check_label_range(labels: Tensor,
+                      num_classes: int,
+                      ignore_index: Sequence[int] = (255, ),
+                      source: Optional[str] = None) -> None:
     """Raise a clear error for labels that are neither a class nor ignored.
 
     Out-of-range labels otherwise end as "Target out of bounds" on CPU or a
@@ -17,8 +19,10 @@ def check_label_range(labels: Tensor, num_classes: int,
         bad &= labels != value
     if bad.any():
         values = labels[bad].unique().tolist()
+        where = f' of {source}' if source else ''
         raise UserInputError(
-            f'the ground truth holds label value(s) {values[:10]}, which '
-            f'are neither a class in [0, {num_classes}) nor an ignore value '
-            f'{tuple(ignore_index)}. Check num_classes, reduce_zero_label or '
-            f"label_map of the dataset, or the head's ignore_index.")
+            f'the ground truth{where} holds label value(s) {values[:10]}, '
+            f'which are neither a class in [0, {num_classes}) nor an ignore '
+            f'value {tuple(ignore_index)}. Check num_classes, '
+            f'reduce_zero_label or label_map of the dataset, or the '
+            f"head's ignore_index.")

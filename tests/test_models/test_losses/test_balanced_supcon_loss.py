@@ -1,8 +1,9 @@
 import pytest
 import torch
-from supcon_reference import random_batch, slow_contrastive_loss
 
 from sar_mm.models.losses import BalancedSupConLoss
+from tests.test_models.test_losses.supcon_reference import (
+    random_batch, slow_contrastive_loss)
 
 
 @pytest.mark.parametrize('temperature', [0.1, 0.5])

@@ -1,9 +1,10 @@
 import pytest
 import torch
-from supcon_reference import random_batch, slow_contrastive_loss
 
 from sar_mm.models.losses import BalancedSupConLoss, RebalancedSupConLoss
 from sar_mm.utils import UserInputError
+from tests.test_models.test_losses.supcon_reference import (
+    random_batch, slow_contrastive_loss)
 
 COUNTS = [50, 30, 20, 8, 4, 1]
 

@@ -1,0 +1,2 @@
+_base_ = ['./fcn_tiny_lt-digit-scenes.py']
+model = dict(type='SAREncoderDecoder', sar=dict())

@@ -1,0 +1,77 @@
+import json
+import os
+
+import cv2
+import numpy as np
+import pytest
+
+from sar_mm.datasets import LTDigitScenes
+
+SMALL = dict(num_train=60, num_val=20, scene_size=48)
+
+
+def pixel_counts(root, split):
+    counts = np.zeros(11, np.int64)
+    for name in os.listdir(root / 'ann_dir' / split):
+        ann = cv2.imread(str(root / 'ann_dir' / split / name),
+                         cv2.IMREAD_UNCHANGED)
+        counts += np.bincount(ann.ravel(), minlength=11)
+    return counts
+
+
+def test_generates_mmseg_layout_once(tmp_path):
+    root = tmp_path / 'scenes'
+    ds = LTDigitScenes(data_root=str(root), **SMALL)
+    assert len(ds) == 60
+    for sub in ('img_dir/train', 'img_dir/val', 'ann_dir/train',
+                'ann_dir/val'):
+        assert (root / sub).is_dir()
+    assert len(os.listdir(root / 'img_dir' / 'val')) == 20
+    img = cv2.imread(str(root / 'img_dir/train/train_00000.png'))
+    ann = cv2.imread(
+        str(root / 'ann_dir/train/train_00000.png'), cv2.IMREAD_UNCHANGED)
+    assert img.shape == (48, 48, 3) and ann.shape == (48, 48)
+    assert ann.dtype == np.uint8 and ann.max() <= 10
+    meta = json.loads((root / 'meta.json').read_text())
+    assert meta['num_train'] == 60
+    stamp = os.path.getmtime(root / 'img_dir/train/train_00000.png')
+    val = LTDigitScenes(
+        data_root=str(root),
+        data_prefix=dict(img_path='img_dir/val', seg_map_path='ann_dir/val'),
+        **SMALL)
+    assert len(val) == 20
+    assert os.path.getmtime(root / 'img_dir/train/train_00000.png') == stamp
+    assert val.metainfo['classes'][0] == 'background'
+    assert len(val.metainfo['palette']) == 11
+
+
+def test_train_pixels_are_long_tailed_and_val_balanced(tmp_path):
+    root = tmp_path / 'scenes'
+    LTDigitScenes(
+        data_root=str(root), num_train=300, num_val=100, imbalance_ratio=20)
+    train = pixel_counts(root, 'train')
+    assert train[0] > train[1:].sum()  # background is the head
+    # digits 0-2 hold far more pixels than digits 7-9
+    assert train[1:4].sum() > 5 * train[8:11].sum()
+    assert (train[1:] > 0).all()
+    val = pixel_counts(root, 'val')[1:]
+    assert val.max() < 3 * val.min()
+
+
+def test_other_settings_with_same_root_is_an_error(tmp_path):
+    root = tmp_path / 'scenes'
+    LTDigitScenes(data_root=str(root), **SMALL)
+    with pytest.raises(ValueError, match='generated with'):
+        LTDigitScenes(data_root=str(root), imbalance_ratio=5, **SMALL)
+    other = tmp_path / 'not_scenes'
+    other.mkdir()
+    with pytest.raises(FileExistsError, match='no meta.json'):
+        LTDigitScenes(data_root=str(other), **SMALL)
+
+
+def test_generation_is_deterministic(tmp_path):
+    a, b = tmp_path / 'a', tmp_path / 'b'
+    LTDigitScenes(data_root=str(a), num_train=5, num_val=2)
+    LTDigitScenes(data_root=str(b), num_train=5, num_val=2)
+    for sub in ('img_dir/train/train_00004.png', 'ann_dir/val/val_00001.png'):
+        assert (a / sub).read_bytes() == (b / sub).read_bytes()

@@ -1,0 +1,219 @@
+"""The bad inputs users actually produce, through the tools: each gives one
+clear line naming the problem (no traceback, no device-side assert, no
+silent garbage), and nothing already in the work dir is lost."""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+
+from sar_mm.datasets import LTDigitScenes
+from sar_mm.engine.hooks import DataCheckHook
+from sar_mm.utils import UserInputError
+from tests.test_compat.test_checkpoint import write_malicious_checkpoint
+from tests.utils import REPO, TEST_CONFIGS, run_tool
+
+pytestmark = pytest.mark.slow
+TINY = TEST_CONFIGS / 'fcn_tiny_lt-digit-scenes.py'
+TINY_SAR = TEST_CONFIGS / 'fcn_tiny_lt-digit-scenes_sar.py'
+DATA = 'data/lt_digit_scenes_tiny'
+
+
+@pytest.fixture(scope='module')
+def pristine(tmp_path_factory):
+    root = tmp_path_factory.mktemp('scenes') / 'tiny'
+    LTDigitScenes(data_root=str(root), num_train=24, num_val=6)
+    return root
+
+
+@pytest.fixture
+def cwd(tmp_path, pristine):
+    """A fresh working dir holding its own copy of the tiny scenes."""
+    shutil.copytree(pristine, tmp_path / DATA)
+    return tmp_path
+
+
+def ann(cwd, index=3, split='train'):
+    return cwd / DATA / 'ann_dir' / split / f'{split}_{index:05d}.png'
+
+
+def one_error_line(result):
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert 'Traceback' not in result.stderr, result.stderr[-3000:]
+    errors = [ln for ln in result.stderr.splitlines()
+              if ln.startswith('ERROR: ')]
+    assert len(errors) == 1, result.stderr[-2000:]
+    return errors[0]
+
+
+def train(cwd, *args, config=TINY):
+    return run_tool(['train.py', config, '--work-dir', 'wd', *args], cwd)
+
+
+def test_missing_data_root(cwd):
+    error = one_error_line(
+        train(cwd, '--cfg-options',
+              'train_dataloader.dataset.type=ADE20KDataset',
+              'train_dataloader.dataset.data_root=data/ade/missing'))
+    assert "data_root 'data/ade/missing'" in error
+    assert 'Preparing datasets' in error
+
+
+def test_wrong_num_classes(cwd):
+    error = one_error_line(
+        train(cwd, '--cfg-options', 'model.decode_head.num_classes=19'))
+    assert ('model.decode_head.num_classes is 19 but the train dataset '
+            '(LTDigitScenes) has 11 classes') in error
+    assert not list((cwd / 'wd').glob('iter_*.pth'))
+
+
+@pytest.mark.parametrize('config', [TINY, TINY_SAR], ids=['fcn', 'sar'])
+def test_label_value_out_of_range(cwd, config):
+    label = cv2.imread(str(ann(cwd)), cv2.IMREAD_UNCHANGED)
+    label[10:20, 10:20] = 50
+    cv2.imwrite(str(ann(cwd)), label)
+    error = one_error_line(train(cwd, config=config))
+    assert 'label value(s) [50]' in error
+    assert 'neither a class in [0, 11)' in error
+
+
+def test_empty_dataset(cwd):
+    for png in (cwd / DATA / 'img_dir' / 'train').glob('*.png'):
+        png.unlink()
+    error = one_error_line(train(cwd))
+    assert 'train_dataloader.dataset (LTDigitScenes) is empty' in error
+
+
+def test_image_without_annotation(cwd):
+    ann(cwd, 5).unlink()
+    error = one_error_line(train(cwd))
+    assert '1 image(s) of train_dataloader.dataset' in error
+    assert 'train_00005.png' in error
+
+
+def test_label_and_image_sizes_differ(cwd):
+    cv2.imwrite(str(ann(cwd, 2)), np.zeros((32, 48), np.uint8))
+    error = one_error_line(train(cwd, '--cfg-options',
+                                 'train_dataloader.batch_size=24'))
+    assert 'train_00002.png' in error
+    assert 'must have the same size' in error
+
+
+def test_nan_in_inputs_is_named(cwd):
+    cfg = Config.fromfile(str(TINY))
+    cfg.work_dir = str(cwd / 'wd')
+    os.chdir(cwd)
+    runner = Runner.from_cfg(cfg)
+    image = torch.rand(3, 64, 64)
+    image[0, 3, 3] = float('nan')
+    sample = SegDataSample(
+        gt_sem_seg=PixelData(data=torch.zeros(1, 64, 64, dtype=torch.long)),
+        metainfo=dict(img_path='scene_with_nan.tiff'))
+    with pytest.raises(UserInputError, match='scene_with_nan.tiff holds NaN'):
+        DataCheckHook().before_train_iter(
+            runner, 0, dict(inputs=[image], data_samples=[sample]))
+
+
+def test_diverging_loss_stops_and_keeps_checkpoints(cwd):
+    error = one_error_line(
+        train(cwd, '--cfg-options', 'optim_wrapper.optimizer.lr=1e30',
+              'train_cfg.max_iters=8', 'default_hooks.checkpoint.interval=1'))
+    assert 'non-finite loss at iteration' in error
+    saved = sorted((cwd / 'wd').glob('iter_*.pth'))
+    assert saved, 'the iterations before the divergence were not saved'
+    for ckpt in saved:
+        torch.load(ckpt, weights_only=False)  # complete, loadable files
+
+
+def test_unknown_sar_key(cwd):
+    error = one_error_line(
+        train(cwd, '--cfg-options', 'model.sar.trade_off=0.1',
+              config=TINY_SAR))
+    assert "unknown key(s) ['trade_off'] in sar=dict(...)" in error
+
+
+def test_failed_run_loses_nothing(cwd):
+    assert train(cwd).returncode == 0
+    wd = cwd / 'wd'
+    last = (wd / 'last_checkpoint').read_text()
+    # mmengine re-dumps wd/<config>.py for every run, by design; the first
+    # run's copy stays in its timestamped folder, compared below
+    before = {
+        p: p.read_bytes()
+        for p in wd.rglob('*') if p.is_file() and p.parent != wd or
+        p.suffix == '.pth'
+    }
+    one_error_line(
+        train(cwd, '--resume', '--cfg-options',
+              'model.decode_head.num_classes=19', 'train_cfg.max_iters=12'))
+    assert (wd / 'last_checkpoint').read_text() == last
+    for path, content in before.items():
+        assert path.read_bytes() == content, path
+
+
+@pytest.mark.parametrize('kind', ['missing', 'corrupt', 'malicious'])
+def test_test_tool_bad_checkpoints(cwd, kind):
+    ckpt, marker = cwd / f'{kind}.pth', cwd / 'payload_ran'
+    if kind == 'corrupt':
+        torch.save(dict(state_dict={'w': torch.zeros(10000)}), ckpt)
+        ckpt.write_bytes(ckpt.read_bytes()[:5000])
+    elif kind == 'malicious':
+        write_malicious_checkpoint(ckpt, marker)
+    error = one_error_line(run_tool(['test.py', TINY, ckpt], cwd))
+    assert str(ckpt) in error
+    assert dict(missing='not found', corrupt='corrupt or truncated',
+                malicious='refused to load')[kind] in error
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize('path', ['resume', 'load_from'])
+def test_train_refuses_malicious_checkpoints(cwd, path):
+    marker = cwd / 'payload_ran'
+    evil = cwd / 'wd' / 'iter_4.pth'
+    evil.parent.mkdir()
+    write_malicious_checkpoint(evil, marker)
+    if path == 'resume':
+        (cwd / 'wd' / 'last_checkpoint').write_text(str(evil))
+        result = train(cwd, '--resume')
+    else:
+        result = train(cwd, '--cfg-options', f'load_from={evil}')
+    assert 'refused to load' in one_error_line(result)
+    assert not marker.exists()
+
+
+def test_interrupted_save_leaves_the_old_file(tmp_path):
+    """Kill a process while it writes a 400 MB checkpoint over an old one:
+    the target is still the complete old file, never a truncated one."""
+    target = tmp_path / 'iter_8.pth'
+    torch.save(dict(state_dict=dict(w=torch.ones(3))), target)
+    old = target.read_bytes()
+    writer = subprocess.Popen([
+        sys.executable, '-c',
+        textwrap.dedent(f"""
+            import sar_mm, torch
+            from mmengine.runner.checkpoint import save_checkpoint
+            save_checkpoint(dict(w=torch.zeros(100_000_000)), {str(target)!r})
+        """)
+    ], cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    deadline = time.time() + 120
+    while not list(tmp_path.glob('.iter_8.pth.tmp-*')):
+        assert writer.poll() is None, 'the save finished before the kill'
+        assert time.time() < deadline
+        time.sleep(0.01)
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    assert target.read_bytes() == old
+    assert torch.equal(
+        torch.load(target, weights_only=True)['state_dict']['w'],
+        torch.ones(3))

@@ -1,0 +1,35 @@
+"""Helpers shared by the tests (import as ``from tests.utils import ...``)."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+TEST_CONFIGS = REPO / 'tests' / 'data' / 'configs'
+
+
+def tool_env(**extra) -> dict:
+    """Environment for running the tools in a subprocess: this checkout on
+    PYTHONPATH and the running interpreter's bin (torchrun) on PATH."""
+    env = dict(os.environ)
+    env['PYTHONPATH'] = os.pathsep.join(
+        [str(REPO)] + [p for p in [env.get('PYTHONPATH')] if p])
+    env['PATH'] = os.pathsep.join(
+        [str(Path(sys.executable).parent), env.get('PATH', '')])
+    env.setdefault('OMP_NUM_THREADS', '1')
+    env.update(extra)
+    return env
+
+
+def run_tool(args, cwd, timeout=600, **env) -> subprocess.CompletedProcess:
+    """Run ``python tools/<script> args`` (or a shell script) in ``cwd``."""
+    script = str(REPO / 'tools' / args[0])
+    cmd = (['bash', script] if script.endswith('.sh') else
+           [sys.executable, script]) + [str(a) for a in args[1:]]
+    return subprocess.run(
+        cmd,
+        cwd=cwd,
+        env=tool_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=timeout)
