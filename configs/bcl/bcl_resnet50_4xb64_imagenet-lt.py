@@ -3,7 +3,7 @@
 # SGD lr 0.1, weight decay 5e-4, cosine, no warm-up).
 _base_ = [
     'mmpretrain::_base_/models/resnet50.py',
-    '../_base_/datasets/imagenet_lt_bs64_multiview.py',
+    '../_base_/datasets/imagenet_lt_bs64.py',
     'mmpretrain::_base_/schedules/imagenet_bs256_coslr.py',
     'mmpretrain::_base_/default_runtime.py',
 ]
@@ -21,6 +21,8 @@ model = dict(
         contrast_loss=dict(
             type='BalancedSupConLoss', temperature=0.07, loss_weight=0.35),
         topk=(1, 5)))
+train_dataloader = dict(
+    dataset=dict(pipeline=_base_.multiview_train_pipeline))
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4))
 param_scheduler = dict(T_max=90, end=90)

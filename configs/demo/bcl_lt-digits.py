@@ -1,5 +1,5 @@
 # Balanced Contrastive Learning on LTDigits: the CE demo with BCL's model
-# (3 views per image through the backbone once, BCLHead) and multi-view data.
+# (3 views per image through the backbone once, BCLHead) and 3-view data.
 _base_ = ['./ce_lt-digits.py']
 model = dict(
     type='MultiViewImageClassifier',
@@ -12,14 +12,5 @@ model = dict(
         loss=dict(type='LogitAdjustCELoss', loss_weight=2.0),
         contrast_loss=dict(
             type='BalancedSupConLoss', temperature=0.1, loss_weight=0.6)))
-data_preprocessor = dict(
-    _delete_=True,
-    type='SelfSupDataPreprocessor',
-    mean=_base_.data_preprocessor.mean,
-    std=_base_.data_preprocessor.std,
-    to_rgb=False)
 train_dataloader = dict(
-    collate_fn=dict(type='default_collate'),
     dataset=dict(pipeline=_base_.multiview_train_pipeline))
-val_dataloader = dict(collate_fn=dict(type='default_collate'))
-test_dataloader = val_dataloader

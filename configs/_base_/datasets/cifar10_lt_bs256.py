@@ -41,8 +41,8 @@ contrastive_view = [
         channel_weights=(0.2989, 0.587, 0.114)),
 ]
 train_pipeline = [*classification_view, dict(type='PackInputs')]
-# BCL/RCL: 1 classification view + 2 contrastive views, stacked per view by
-# default_collate + SelfSupDataPreprocessor.
+# BCL/RCL: 1 classification view + 2 contrastive views per image
+# (MultiViewImageClassifier).
 multiview_train_pipeline = [
     dict(
         type='MultiView',
@@ -51,10 +51,13 @@ multiview_train_pipeline = [
     dict(type='PackInputs'),
 ]
 
+# default_collate (every image is 32x32) stacks a batch, or one batch per
+# view for multi-view pipelines.
 train_dataloader = dict(
     batch_size=256,
     num_workers=4,
     persistent_workers=True,
+    collate_fn=dict(type='default_collate'),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
@@ -66,6 +69,7 @@ val_dataloader = dict(
     batch_size=256,
     num_workers=4,
     persistent_workers=True,
+    collate_fn=dict(type='default_collate'),
     dataset=dict(
         type=dataset_type, data_root=data_root, imbalance_ratio=100))
 test_dataloader = val_dataloader

@@ -50,6 +50,8 @@ train_pipeline = [
     dict(type='LoadImageFromFile'), *classification_view,
     dict(type='PackInputs')
 ]
+# BCL/RCL: 1 classification view + 2 contrastive views per image
+# (MultiViewImageClassifier).
 multiview_train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(
@@ -59,8 +61,11 @@ multiview_train_pipeline = [
     dict(type='PackInputs'),
 ]
 
+# default_collate (fixed 224x224 crops) stacks a batch, or one batch per
+# view for multi-view pipelines.
 train_dataloader = dict(
     batch_size=64,
+    collate_fn=dict(type='default_collate'),
     dataset=dict(
         _delete_=True,
         type=dataset_type,
@@ -69,6 +74,7 @@ train_dataloader = dict(
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=64,
+    collate_fn=dict(type='default_collate'),
     dataset=dict(
         _delete_=True,
         type=dataset_type,
@@ -77,6 +83,7 @@ val_dataloader = dict(
         pipeline=_base_.test_pipeline))
 test_dataloader = dict(
     batch_size=64,
+    collate_fn=dict(type='default_collate'),
     dataset=dict(
         _delete_=True,
         type=dataset_type,

@@ -26,9 +26,12 @@ multiview_train_pipeline = [
     dict(type='PackInputs'),
 ]
 
+# default_collate stacks a batch, or one batch per view for multi-view
+# pipelines (MultiViewImageClassifier).
 train_dataloader = dict(
     batch_size=64,
     num_workers=0,
+    collate_fn=dict(type='default_collate'),
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
@@ -38,6 +41,7 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=100,
     num_workers=0,
+    collate_fn=dict(type='default_collate'),
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=dataset_type,

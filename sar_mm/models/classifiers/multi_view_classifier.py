@@ -8,6 +8,23 @@ from mmpretrain.structures import DataSample
 from torch import Tensor
 
 
+def _view_preprocessor(cfg: dict) -> dict:
+    """``SelfSupDataPreprocessor`` config from a ``type``-less
+    ``ClsDataPreprocessor`` one (what mmpretrain dataset configs set)."""
+    if 'type' in cfg:
+        return cfg
+    if cfg.get('to_onehot') or cfg.get('batch_augments'):
+        raise TypeError(
+            'MultiViewImageClassifier does not support batch augmentations '
+            '(Mixup, CutMix) or one-hot labels; remove batch_augments / '
+            'to_onehot from data_preprocessor and train_cfg.')
+    kept = ('mean', 'std', 'to_rgb', 'pad_size_divisor', 'pad_value')
+    return dict(
+        type='SelfSupDataPreprocessor',
+        **{k: v
+           for k, v in cfg.items() if k in kept})
+
+
 @MODELS.register_module()
 class MultiViewImageClassifier(ImageClassifier):
     """An ``ImageClassifier`` trained on several augmented views per image.
@@ -20,10 +37,13 @@ class MultiViewImageClassifier(ImageClassifier):
         dict(type='MultiView', num_views=[1, 2],
              transforms=[classification_view, contrastive_view])
 
-    ``SelfSupDataPreprocessor`` (the default here) with
-    ``collate_fn=dict(type='default_collate')`` then hands the model one
-    batch tensor per view (the recipe of mmpretrain's SimCLR;
-    ``ClsDataPreprocessor`` does not understand view lists).
+    With ``collate_fn=dict(type='default_collate')`` in the dataloaders,
+    ``SelfSupDataPreprocessor`` hands the model one batch tensor per view
+    (the recipe of mmpretrain's SimCLR; ``ClsDataPreprocessor`` does not
+    understand view lists). The usual classification preprocessor settings
+    of a config (``data_preprocessor = dict(num_classes=..., mean=...,
+    std=..., to_rgb=...)`` without a ``type``) are turned into that
+    ``SelfSupDataPreprocessor``, normalising every view alike.
 
     In training, the views are concatenated and go through the backbone and
     neck *once*, as in BCL's reference (so BatchNorm sees all views
@@ -39,7 +59,10 @@ class MultiViewImageClassifier(ImageClassifier):
         head (dict, optional): Head config; its ``loss`` must take a list
             of per-view features.
         pretrained (str, optional): Checkpoint of the whole model.
-        data_preprocessor (dict | nn.Module, optional): Defaults to
+        data_preprocessor (dict | nn.Module, optional): A
+            ``SelfSupDataPreprocessor`` config, or ``ClsDataPreprocessor``
+            settings without a ``type`` (see above). Batch augmentations
+            (Mixup, CutMix) are not supported. Defaults to
             ``dict(type='SelfSupDataPreprocessor')``.
         init_cfg (dict, optional): Initialisation config.
     """
@@ -52,11 +75,10 @@ class MultiViewImageClassifier(ImageClassifier):
                  data_preprocessor: Union[dict, nn.Module, None] = None,
                  init_cfg: Optional[dict] = None):
         if not isinstance(data_preprocessor, nn.Module):
-            data_preprocessor = dict(data_preprocessor or {})
-            data_preprocessor.setdefault('type', 'SelfSupDataPreprocessor')
             # Built here: ImageClassifier would add a `batch_augments`
             # argument that SelfSupDataPreprocessor does not take.
-            data_preprocessor = MODELS.build(data_preprocessor)
+            data_preprocessor = MODELS.build(
+                _view_preprocessor(data_preprocessor or {}))
         if isinstance(data_preprocessor, ClsDataPreprocessor):
             raise TypeError(
                 'MultiViewImageClassifier needs a data preprocessor that '

@@ -50,6 +50,29 @@ def test_predicts_from_one_view():
         model(batch()['inputs'], mode='predict')
 
 
+def test_classification_preprocessor_settings_apply_to_every_view():
+    """A config's usual data_preprocessor (no type, num_classes, mean,
+    std) normalises each view."""
+    model = MODELS.build(
+        dict(
+            MODEL,
+            data_preprocessor=dict(
+                num_classes=4, mean=[128.] * 3, std=[64.] * 3,
+                to_rgb=False)))
+    assert type(model.data_preprocessor).__name__ == \
+        'SelfSupDataPreprocessor'
+    views = model.data_preprocessor(batch(), training=True)['inputs']
+    assert len(views) == 3
+    expected = (batch()['inputs'][1].float() - 128) / 64
+    assert torch.allclose(views[1], expected)
+    with pytest.raises(TypeError, match='does not support batch augment'):
+        MODELS.build(
+            dict(
+                MODEL,
+                data_preprocessor=dict(
+                    batch_augments=dict(augments=[dict(type='Mixup')]))))
+
+
 def test_input_errors():
     model = build()
     with pytest.raises(TypeError, match='trains on >= 2 views'):
