@@ -111,7 +111,8 @@ class BCLHead(ClsHead):
             dict[str, Tensor]: ``loss_cls`` and ``loss_contrast`` (plus
             ``accuracy_top-k`` with ``cal_acc``).
         """
-        if isinstance(feats, tuple) or len(feats) < 2:
+        # one neck output (a tuple of tensors) per view, >= 2 views
+        if len(feats) < 2 or isinstance(feats[0], Tensor):
             raise TypeError(
                 'BCLHead.loss takes the features of >= 2 views of each '
                 'image (classification view first); train it with '

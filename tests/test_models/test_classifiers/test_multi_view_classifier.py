@@ -84,3 +84,14 @@ def test_input_errors():
     with pytest.raises(TypeError, match='ClsDataPreprocessor does not'):
         MODELS.build(
             dict(MODEL, data_preprocessor=dict(type='ClsDataPreprocessor')))
+
+
+def test_bf16_autocast_keeps_the_losses_finite():
+    model = build()
+    data = model.data_preprocessor(batch(), training=True)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        losses = model(**data, mode='loss')
+    assert losses['loss_contrast'].dtype == torch.float32
+    assert all(torch.isfinite(v) for v in losses.values())
+    sum(losses.values()).backward()
+    assert torch.isfinite(model.head.fc.weight.grad).all()
