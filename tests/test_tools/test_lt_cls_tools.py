@@ -80,5 +80,6 @@ def test_bad_data_stops_with_one_line(repo, tmp_path):
                 r.replace(str(empty), str(imagenet)) for r in roots
             ]
         ], cwd=repo))
-    assert f'ImageNet_LT_train.txt, line {len(split.read_text().splitlines())}' \
-        ': label 1000 is outside the 1000 classes' in line
+    last = len(split.read_text().splitlines())
+    assert f'ImageNet_LT_train.txt, line {last}: label 1000 is outside the ' \
+        '1000 classes' in line
