@@ -81,15 +81,9 @@ val_dataloader = dict(
         data_root=data_root,
         split='val',
         pipeline=_base_.test_pipeline))
+# ImageNet-LT's test split: 50 images per class (ImageNet's validation set)
 test_dataloader = dict(
-    batch_size=64,
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(
-        _delete_=True,
-        type=dataset_type,
-        data_root=data_root,
-        split='test',
-        pipeline=_base_.test_pipeline))
+    val_dataloader, dataset=dict(val_dataloader['dataset'], split='test'))
 val_evaluator = dict(_delete_=True, type='LTAccuracy')
 test_evaluator = val_evaluator
 
