@@ -6,12 +6,14 @@
 #   make test               install if needed, then the whole test suite
 #   make demo               install if needed, then train the demo config
 #   make figures            regenerate the README figures under docs/
+#                           (FIGURES_ARGS=--no-train reuses the runs)
 #   make bench              run the benchmarks under benchmarks/
 
 VENV ?= .venv
 MMCV ?= lite
 PYTHON ?= python3
 PYTEST_ARGS ?=
+FIGURES_ARGS ?=
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
@@ -71,7 +73,7 @@ demo: install
 	$(PY) tools/train.py $(DEMO_CONFIG)
 
 figures: install
-	$(PY) tools/analysis_tools/make_figures.py --out docs/figures
+	$(PY) tools/analysis_tools/make_figures.py --out docs/figures --readme README.md $(FIGURES_ARGS)
 
 bench: install
 	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

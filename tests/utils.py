@@ -1,5 +1,6 @@
 """Helpers shared by the tests (import as ``from tests.utils import ...``)."""
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -33,3 +34,11 @@ def run_tool(args, cwd, timeout=600, **env) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         timeout=timeout)
+
+
+def free_port() -> int:
+    """A TCP port free right now, so parallel test runs never collide on a
+    fixed rendezvous port."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]

@@ -1,1 +1,3 @@
-from . import metrics  # noqa: F401
+from .metrics import LTAccuracy, LTIoUMetric, metric_key_name, shot_groups
+
+__all__ = ['LTAccuracy', 'LTIoUMetric', 'metric_key_name', 'shot_groups']

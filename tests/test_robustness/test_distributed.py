@@ -4,7 +4,7 @@ import subprocess
 import pytest
 import torch
 
-from tests.utils import REPO, TEST_CONFIGS, run_tool, tool_env
+from tests.utils import REPO, TEST_CONFIGS, free_port, run_tool, tool_env
 
 pytestmark = pytest.mark.slow
 CONFIG = TEST_CONFIGS / 'fcn_tiny_lt-digit-scenes_sar_record.py'
@@ -42,7 +42,7 @@ def one_and_two_processes(tmp_path_factory):
     # same global batch: 2 processes x 4 images
     double = run_tool(['dist_train.sh', CONFIG, 2, '--work-dir', 'two',
                        *opts, 'train_dataloader.batch_size=4'],
-                      cwd, PORT='29523')
+                      cwd, PORT=str(free_port()))
     assert double.returncode == 0, double.stderr[-3000:]
     return records(cwd / 'one', 1)[0], records(cwd / 'two', 2)
 
@@ -71,7 +71,7 @@ def test_two_processes_match_one_with_the_same_global_batch(
 
 def test_two_local_nodes_on_loopback(tmp_path):
     """NNODES=2 with one process per "node", both on 127.0.0.1."""
-    procs = []
+    procs, port = [], str(free_port())
     for node_rank in (0, 1):
         cmd = ['bash', str(REPO / 'tools/dist_train.sh'), str(CONFIG), '1',
                '--work-dir', 'wd', '--cfg-options', 'train_cfg.max_iters=4',
@@ -80,7 +80,7 @@ def test_two_local_nodes_on_loopback(tmp_path):
             cmd, cwd=tmp_path, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True,
             env=tool_env(NNODES='2', NODE_RANK=str(node_rank),
-                         MASTER_ADDR='127.0.0.1', PORT='29541')))
+                         MASTER_ADDR='127.0.0.1', PORT=port)))
     for proc in procs:
         _, err = proc.communicate(timeout=600)
         assert proc.returncode == 0, err[-3000:]

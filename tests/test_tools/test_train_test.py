@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.utils import TEST_CONFIGS, run_tool
+from tests.utils import TEST_CONFIGS, free_port, run_tool
 
 pytestmark = pytest.mark.slow
 TINY = TEST_CONFIGS / 'fcn_tiny_lt-digit-scenes.py'
@@ -73,7 +73,7 @@ def test_test_tool_out_dir(trained):
 def test_dist_train_two_cpu_processes(trained, tmp_path):
     os.symlink(trained / 'data', tmp_path / 'data')
     result = run_tool(['dist_train.sh', TINY, 2, '--work-dir', 'wd'],
-                      tmp_path, PORT='29517')
+                      tmp_path, PORT=str(free_port()))
     assert result.returncode == 0, result.stderr[-4000:]
     log = next((tmp_path / 'wd').glob('*/*.log')).read_text()
     assert 'Distributed training: True' in log

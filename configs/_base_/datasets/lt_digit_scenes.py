@@ -43,5 +43,12 @@ val_dataloader = dict(
         data_prefix=dict(img_path='img_dir/val', seg_map_path='ann_dir/val'),
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+# Per-class IoU/Acc and head / medium / tail mIoU, with the groups of the
+# train split's class statistics, made by
+#   python tools/analysis_tools/class_stats.py \
+#     configs/demo/fcn_lt-digit-scenes.py \
+#     --out configs/_base_/datasets/lt_digit_scenes_class_stats.json
+class_stats = '{{fileDirname}}/lt_digit_scenes_class_stats.json'
+val_evaluator = dict(
+    type='LTIoUMetric', iou_metrics=['mIoU'], stats_file=class_stats)
 test_evaluator = val_evaluator

@@ -1,3 +1,4 @@
 from .lt_accuracy import LTAccuracy, shot_groups
+from .lt_iou_metric import LTIoUMetric, metric_key_name
 
-__all__ = ['LTAccuracy', 'shot_groups']
+__all__ = ['LTAccuracy', 'LTIoUMetric', 'metric_key_name', 'shot_groups']

@@ -7,6 +7,7 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 
 from sar_mm.models.losses import SemanticAnchorLoss
+from tests.utils import free_port
 
 
 def fixed_classifier(logits):
@@ -224,7 +225,7 @@ def _ddp_worker(rank, world_size, port, out_dir):
 
 def test_ddp_ranks_agree_on_gate_and_anchors(tmp_path):
     mp.spawn(
-        _ddp_worker, args=(2, 29531, str(tmp_path)), nprocs=2, join=True)
+        _ddp_worker, args=(2, free_port(), str(tmp_path)), nprocs=2, join=True)
     r0, r1 = (torch.load(tmp_path / f'{r}.pth') for r in (0, 1))
     assert r0['closed'] == r1['closed'] == 0
     assert r0['opened'] == r1['opened'] == 1

@@ -1,0 +1,195 @@
+"""What the analysis tools share: their common arguments and the loading
+of a model, its features and its class vectors from CONFIG CHECKPOINT."""
+import argparse
+import os
+import os.path as osp
+from dataclasses import dataclass
+from typing import Callable, List, Optional, Sequence, Tuple
+
+import torch
+from mmengine.config import Config, DictAction
+from torch import Tensor, nn
+
+from ..engine.launch import check_data_roots, load_config
+from ..utils.errors import UserInputError
+from .class_info import ClassInfo, class_info
+from .class_vectors import (classifier_head, find_class_vectors,
+                            maybe_class_vectors)
+from .features import FeatureSet, build_dataloader, extract_features
+from .model_loading import load_model
+
+def add_model_args(parser: argparse.ArgumentParser) -> None:
+    """``config``, ``checkpoint``, ``--device`` and ``--cfg-options``."""
+    parser.add_argument('config', help='config the checkpoint was trained '
+                        'with (mmseg or mmpretrain)')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--device',
+        choices=['cpu', 'cuda'],
+        default='cuda' if torch.cuda.is_available() else 'cpu',
+        help='where the model runs (default: cuda if available)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, as in tools/train.py')
+
+
+def add_feature_args(parser: argparse.ArgumentParser,
+                     max_per_class: int) -> None:
+    """Which data the features come from, and how many."""
+    parser.add_argument(
+        '--split',
+        choices=['val', 'test'],
+        default='val',
+        help='dataloader the features come from (default: val)')
+    parser.add_argument(
+        '--max-images',
+        type=int,
+        help='analyse at most this many images, spread evenly over the '
+        'split (default: all)')
+    parser.add_argument(
+        '--max-per-class',
+        type=int,
+        default=max_per_class,
+        help='features sampled per class: pixels for segmentation, images '
+        f'for classification (default: {max_per_class})')
+    parser.add_argument(
+        '--seed', type=int, default=0, help='seed of the sampling')
+    parser.add_argument(
+        '--class-stats',
+        help='class statistics file (tools/analysis_tools/class_stats.py) '
+        'giving the head / medium / tail groups (default: the one of the '
+        "config's LTIoUMetric, else the dataset's class_counts, else the "
+        'label counts of the split)')
+
+
+def add_figure_args(parser: argparse.ArgumentParser, width: int,
+                    height: int) -> None:
+    """``--out`` (PNG), ``--width`` and ``--height`` (pixels)."""
+    parser.add_argument('--out', required=True, help='output PNG file')
+    parser.add_argument(
+        '--width',
+        type=int,
+        default=width,
+        help=f'figure width in pixels (default: {width})')
+    parser.add_argument(
+        '--height',
+        type=int,
+        default=height,
+        help=f'figure height in pixels (default: {height})')
+
+
+def check_figure_args(args: argparse.Namespace) -> None:
+    if min(args.width, args.height) < 100:
+        raise UserInputError(
+            f'--width and --height must be >= 100 pixels, got '
+            f'{args.width} x {args.height}')
+    if not args.out.lower().endswith('.png'):
+        raise UserInputError(f'--out must be a .png file, got {args.out}')
+    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+
+
+def run_labels(labels: Optional[Sequence[str]], sources: Sequence[str],
+               default: Callable[[str], str]) -> List[str]:
+    """``--labels`` of the runs, or ``default(source)`` of each.
+
+    Raises:
+        UserInputError: Not one label per run.
+    """
+    if labels is None:
+        return [default(source) for source in sources]
+    if len(labels) != len(sources):
+        raise UserInputError(
+            f'--labels needs {len(sources)} label(s), one per run, got '
+            f'{len(labels)}')
+    return list(labels)
+
+
+def config_name(path: str) -> str:
+    """A config's file name without extension, e.g. to label a run."""
+    return osp.splitext(osp.basename(path))[0]
+
+
+def check_device(device: str) -> None:
+    if device == 'cuda' and not torch.cuda.is_available():
+        raise UserInputError(
+            '--device cuda, but torch sees no CUDA device; use --device cpu')
+
+
+@dataclass
+class AnalysedModel:
+    """A checkpoint loaded for analysis.
+
+    Attributes:
+        name (str): Short name (the config's file name).
+        cfg (Config): Its config.
+        model (nn.Module): The model, in eval mode.
+        meta (dict): The checkpoint's ``meta``.
+    """
+    name: str
+    cfg: Config
+    model: nn.Module
+    meta: dict
+
+    @property
+    def num_classes(self) -> int:
+        return classifier_head(self.model).num_classes
+
+    @property
+    def dataset_meta(self) -> dict:
+        return getattr(self.model, 'dataset_meta', None) or {}
+
+    def class_vectors(self,
+                      kind: Optional[str] = None,
+                      key: Optional[str] = None) -> Tuple[Tensor, str]:
+        """See :func:`~sar_mm.analysis.class_vectors.find_class_vectors`."""
+        return find_class_vectors(self.model, self.num_classes, kind, key)
+
+    def anchors(self) -> Optional[Tuple[Tensor, str]]:
+        """SAR's semantic anchors (float32, CPU) and what they are, or None
+        for a model without them."""
+        found = maybe_class_vectors(self.model, 'anchors')
+        if found is None:
+            return None
+        return found[0].detach().float().cpu(), found[1]
+
+    def class_info(self,
+                   split: str = 'val',
+                   features: Optional[FeatureSet] = None,
+                   stats_file: Optional[str] = None) -> ClassInfo:
+        """Names, frequencies and groups of the model's classes."""
+        return class_info(
+            self.cfg, self.num_classes, self.dataset_meta, split,
+            None if features is None else features.label_counts, stats_file)
+
+    def features(self, args: argparse.Namespace) -> FeatureSet:
+        """Features on the split named by :func:`add_feature_args`'s
+        arguments."""
+        check_data_roots(self.cfg)
+        loader = build_dataloader(self.cfg, args.split, args.max_images)
+        if not self.dataset_meta:
+            self.model.dataset_meta = dict(loader.dataset.metainfo)
+        return extract_features(self.model, loader, args.max_per_class,
+                                args.seed)
+
+
+def load_analysed_model(config: str,
+                        checkpoint: str,
+                        device: str = 'cpu',
+                        cfg_options: Optional[dict] = None) -> AnalysedModel:
+    """Read ``config`` and load ``checkpoint`` into its model.
+
+    Raises:
+        UserInputError: Missing config, unsupported scope, missing, unsafe
+            or mismatched checkpoint, or no CUDA for ``device='cuda'``.
+    """
+    check_device(device)
+    cfg = load_config(
+        argparse.Namespace(
+            config=config,
+            cfg_options=cfg_options,
+            work_dir=None,
+            launcher='none'))
+    model, meta = load_model(cfg, checkpoint, device)
+    return AnalysedModel(config_name(config), cfg, model, meta)

@@ -1,0 +1,246 @@
+"""Per-class pixel statistics of a segmentation dataset.
+
+Reads the label maps of one split straight from disk, the way the dataset's
+``LoadAnnotations`` does (``reduce_zero_label`` and ``label_map`` applied,
+no augmentation), in worker processes, and writes the class-statistics
+file that ``LongTailPixelSampler``, ``ClassBalancedCrossEntropyLoss`` and
+``LTIoUMetric`` read (format: ``sar_mm/utils/class_stats.py``)::
+
+    python tools/analysis_tools/class_stats.py CONFIG --out stats.json \\
+        [--split train] [--plot stats.png] [--group-bounds 0.5 0.9]
+
+It prints the classes from the most to the least frequent with their head /
+medium / tail group. Label values that are neither a class nor the ignore
+index are reported and left out of the counts.
+"""
+import argparse
+import functools
+import os
+import os.path as osp
+import sys
+from collections import Counter
+
+import numpy as np
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.registry import init_default_scope
+from mmengine.utils import track_parallel_progress, track_progress
+from mmseg.registry import DATASETS, TRANSFORMS
+from prettytable import PrettyTable
+
+sys.path.insert(
+    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+import sar_mm  # noqa: E402,F401  (registers components, applies compat)
+from sar_mm.engine.launch import check_data_roots, run_cli  # noqa: E402
+from sar_mm.utils import ClassStats, UserInputError  # noqa: E402
+from sar_mm.utils.class_stats import (  # noqa: E402
+    GROUP_NAMES, SPLIT_RULES, check_group_split, count_class_pixels,
+    group_of_classes, head_to_tail)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        description='Per-class pixel statistics of a segmentation dataset')
+    parser.add_argument('config', help='config file of the dataset')
+    parser.add_argument(
+        '--out', required=True, help='where to write the statistics (JSON)')
+    parser.add_argument(
+        '--split',
+        default='train',
+        choices=['train', 'val', 'test'],
+        help='the dataloader whose dataset is read (default: train)')
+    parser.add_argument(
+        '--plot', help='also save a bar plot of the class frequencies')
+    parser.add_argument(
+        '--group-rule',
+        default='class_share',
+        choices=list(SPLIT_RULES),
+        help='how classes sorted by frequency are split into head, medium '
+        'and tail: by their cumulative share of the classes (default) or '
+        'of the pixels; see sar_mm.utils.split_groups')
+    parser.add_argument(
+        '--group-bounds',
+        type=float,
+        nargs=2,
+        metavar=('HEAD', 'MEDIUM'),
+        help='cumulative shares that end the head and the medium group '
+        '(default: 1/3 2/3 for class_share, 0.5 0.9 for pixel_share)')
+    parser.add_argument(
+        '--nproc',
+        type=int,
+        default=min(8,
+                    os.cpu_count() or 1),
+        help='worker processes (default: CPU count, at most 8)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, as in tools/train.py')
+    return parser
+
+
+def find_load_annotations(dataset_cfg: dict) -> dict:
+    """The ``LoadAnnotations`` step of a dataset's pipeline, looking
+    through dataset wrappers; mmseg's default when there is none."""
+    stack = [dataset_cfg]
+    while stack:
+        cfg = stack.pop()
+        for step in cfg.get('pipeline', []):
+            if step.get('type') in ('LoadAnnotations',
+                                    'mmseg.LoadAnnotations'):
+                return dict(step)
+        stack.extend(d for d in [cfg.get('dataset')] if d)
+        stack.extend(cfg.get('datasets', []))
+    return dict(type='LoadAnnotations')
+
+
+def count_image(data_info: dict, load_annotations, num_classes: int,
+                ignore_index: int):
+    """Class pixels of one label map, and its out-of-range values."""
+    results = load_annotations(dict(data_info, seg_fields=[]))
+    seg = torch.from_numpy(results['gt_seg_map'].astype(np.int64))
+    counts = count_class_pixels(seg, num_classes, ignore_index).numpy()
+    stray = seg[(seg >= num_classes) & (seg != ignore_index)]
+    values, stray_counts = torch.unique(stray, return_counts=True)
+    return counts, dict(zip(values.tolist(), stray_counts.tolist()))
+
+
+def collect(cfg: Config, config_path: str, split: str, nproc: int,
+            group_rule: str, group_bounds):
+    loader_name = f'{split}_dataloader'
+    if not cfg.get(loader_name):
+        raise UserInputError(
+            f'the config has no {loader_name}; choose another --split.')
+    check_data_roots(Config({loader_name: cfg[loader_name]}))
+    dataset_cfg = cfg[loader_name]['dataset']
+    dataset = DATASETS.build(dataset_cfg)
+    classes = dataset.metainfo['classes']
+    ignore_index = getattr(dataset, 'ignore_index', 255)
+    load_annotations = TRANSFORMS.build(find_load_annotations(dataset_cfg))
+    data_infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    if not data_infos:
+        raise UserInputError(
+            f'the {split} dataset of the config is empty; check its '
+            f'data_root and data_prefix.')
+    task = functools.partial(
+        count_image,
+        load_annotations=load_annotations,
+        num_classes=len(classes),
+        ignore_index=ignore_index)
+    print(f'Reading {len(data_infos)} label maps of the {split} split '
+          f'({type(dataset).__name__}) with {nproc} process(es)')
+    if nproc > 1:
+        results = track_parallel_progress(
+            task,
+            data_infos,
+            nproc,
+            initializer=torch.set_num_threads,
+            initargs=(1, ))
+    else:
+        results = track_progress(task, data_infos)
+    pixel_counts = sum(counts for counts, _ in results)
+    image_counts = sum((counts > 0).astype(np.int64) for counts, _ in results)
+    out_of_range = Counter()
+    for _, stray in results:
+        out_of_range.update(stray)
+    if pixel_counts.sum() == 0:
+        raise UserInputError(
+            f'no pixel of the {split} split has a class label (all are '
+            f'ignore_index={ignore_index} or out of range); check '
+            f'reduce_zero_label and the label files.')
+    if out_of_range:
+        images = sum(1 for _, stray in results if stray)
+        print(f'WARNING: label value(s) {sorted(out_of_range)} '
+              f'({sum(out_of_range.values())} pixels in {images} images) are '
+              f'neither a class in [0, {len(classes)}) nor '
+              f'ignore_index={ignore_index}; they are not counted. Check '
+              f'num_classes, reduce_zero_label or label_map of the dataset.')
+    return ClassStats.from_counts(
+        classes=classes,
+        pixel_counts=pixel_counts,
+        image_counts=image_counts,
+        num_images=len(data_infos),
+        group_rule=group_rule,
+        group_bounds=group_bounds,
+        ignore_index=ignore_index,
+        reduce_zero_label=bool(getattr(dataset, 'reduce_zero_label', False)),
+        out_of_range=dict(out_of_range),
+        source=dict(
+            config=config_path,
+            split=split,
+            dataset=type(dataset).__name__,
+            data_root=dataset_cfg.get('data_root')))
+
+
+def print_table(stats: ClassStats) -> None:
+    table = PrettyTable()
+    order = head_to_tail(stats.groups)
+    group_of = group_of_classes(stats.groups)
+    freqs = np.asarray(stats.frequencies)
+    table.add_column('Class', [stats.classes[c] for c in order])
+    table.add_column('Group', [group_of[c] for c in order])
+    table.add_column('Pixels', [stats.pixel_counts[c] for c in order])
+    table.add_column('Freq (%)', [f'{freqs[c] * 100:.3g}' for c in order])
+    table.add_column('Cum. (%)',
+                     [f'{v * 100:.4g}' for v in np.cumsum(freqs[order])])
+    table.add_column('Images', [stats.image_counts[c] for c in order])
+    table.align['Class'] = 'l'
+    print(table.get_string())
+    sizes = ', '.join(f'{g} {len(stats.groups[g])}' for g in GROUP_NAMES)
+    bounds = ', '.join(f'{b:.3g}' for b in stats.group_bounds)
+    print(f'groups ({stats.group_rule} bounds {bounds}): {sizes} classes')
+
+
+def plot(stats: ClassStats, path: str) -> None:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    order = head_to_tail(stats.groups)
+    group_of = group_of_classes(stats.groups)
+    colours = dict(head='tab:blue', medium='tab:orange', tail='tab:red')
+    width = max(6.0, 0.25 * len(order))
+    fig, ax = plt.subplots(figsize=(width, 4))
+    ax.bar(
+        range(len(order)), [stats.frequencies[c] * 100 for c in order],
+        color=[colours[group_of[c]] for c in order])
+    ax.set_yscale('log')
+    ax.set_ylabel('pixel frequency (%)')
+    ax.set_xticks(range(len(order)))
+    ax.set_xticklabels([stats.classes[c] for c in order],
+                       rotation=90,
+                       fontsize=8)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=colours[g]) for g in colours]
+    ax.legend(handles, list(colours), title='group')
+    ax.set_title(f'{stats.source.get("dataset", "")} '
+                 f'{stats.source.get("split", "")}: classes, head to tail')
+    fig.tight_layout()
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main():
+    args = build_parser().parse_args()
+    if not osp.isfile(args.config):
+        raise UserInputError(f'config file not found: {args.config}')
+    if args.nproc < 1:
+        raise UserInputError(f'--nproc must be >= 1, got {args.nproc}')
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    check_group_split(args.group_rule, args.group_bounds)
+    stats = collect(cfg, args.config, args.split, args.nproc, args.group_rule,
+                    args.group_bounds)
+    print_table(stats)
+    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+    stats.dump(args.out)
+    print(f'class statistics written to {args.out}')
+    if args.plot:
+        plot(stats, args.plot)
+        print(f'plot written to {args.plot}')
+
+
+if __name__ == '__main__':
+    run_cli(main)
