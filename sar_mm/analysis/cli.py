@@ -10,7 +10,7 @@ import torch
 from mmengine.config import Config, DictAction
 from torch import Tensor, nn
 
-from ..engine.launch import check_data_roots, load_config
+from ..engine.launch import check_datasets, load_config
 from ..utils.errors import UserInputError
 from .class_info import ClassInfo, class_info
 from .class_vectors import (classifier_head, find_class_vectors,
@@ -166,7 +166,7 @@ class AnalysedModel:
     def features(self, args: argparse.Namespace) -> FeatureSet:
         """Features on the split named by :func:`add_feature_args`'s
         arguments."""
-        check_data_roots(self.cfg)
+        check_datasets(self.cfg)
         loader = build_dataloader(self.cfg, args.split, args.max_images)
         if not self.dataset_meta:
             self.model.dataset_meta = dict(loader.dataset.metainfo)

@@ -32,7 +32,7 @@ sys.path.insert(
     0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import sar_mm  # noqa: E402,F401  (registers components, applies compat)
-from sar_mm.engine.launch import check_data_roots, run_cli  # noqa: E402
+from sar_mm.engine.launch import check_datasets, run_cli  # noqa: E402
 from sar_mm.utils import ClassStats, UserInputError  # noqa: E402
 from sar_mm.utils.class_stats import (  # noqa: E402
     GROUP_NAMES, SPLIT_RULES, check_group_split, count_class_pixels,
@@ -112,7 +112,7 @@ def collect(cfg: Config, config_path: str, split: str, nproc: int,
     if not cfg.get(loader_name):
         raise UserInputError(
             f'the config has no {loader_name}; choose another --split.')
-    check_data_roots(Config({loader_name: cfg[loader_name]}))
+    check_datasets(Config({loader_name: cfg[loader_name]}))
     dataset_cfg = cfg[loader_name]['dataset']
     dataset = DATASETS.build(dataset_cfg)
     classes = dataset.metainfo['classes']

@@ -28,7 +28,7 @@ from sar_mm.analysis.plots import plot_per_class  # noqa: E402
 from sar_mm.analysis.results import (  # noqa: E402
     PER_CLASS_PREFIXES, read_per_class)
 from sar_mm.engine.launch import (  # noqa: E402
-    check_data_roots, load_config, run_cli)
+    check_datasets, load_config, run_cli)
 from sar_mm.utils import ClassStats, UserInputError  # noqa: E402
 
 
@@ -64,7 +64,7 @@ def info_from_config(path: str, split: str) -> ClassInfo:
     cfg = load_config(
         argparse.Namespace(
             config=path, cfg_options=None, work_dir=None, launcher='none'))
-    check_data_roots(cfg)
+    check_datasets(cfg)
     loader = cfg.get(f'{split}_dataloader') or {}
     if 'dataset' not in loader:
         raise UserInputError(f'{path} has no {split}_dataloader.')
