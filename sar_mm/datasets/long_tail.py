@@ -3,6 +3,8 @@ from typing import List, Sequence
 
 import numpy as np
 
+from ..utils.errors import UserInputError
+
 
 def long_tailed_counts(n_max: int, num_classes: int,
                        imbalance_ratio: float) -> List[int]:
@@ -17,10 +19,11 @@ def long_tailed_counts(n_max: int, num_classes: int,
         imbalance_ratio (float): ``n_0 / n_{C-1}``, at least 1.
 
     Raises:
-        ValueError: For a ratio below 1, or when a class would get no sample.
+        UserInputError: For a ratio below 1, or when a class would get no
+            sample.
     """
     if imbalance_ratio < 1:
-        raise ValueError(
+        raise UserInputError(
             f'imbalance_ratio must be >= 1 (head/tail size ratio), got '
             f'{imbalance_ratio}. Use 1 for a balanced subset.')
     if num_classes < 2:
@@ -30,7 +33,7 @@ def long_tailed_counts(n_max: int, num_classes: int,
     counts = counts.astype(int).tolist()
     empty = [c for c, n in enumerate(counts) if n < 1]
     if empty:
-        raise ValueError(
+        raise UserInputError(
             f'imbalance_ratio={imbalance_ratio} with n_max={n_max} leaves '
             f'classes {empty} with 0 samples; lower the ratio or raise '
             f'n_max (need n_max >= imbalance_ratio).')
@@ -65,8 +68,9 @@ def subsample_long_tailed(labels: Sequence[int], num_classes: int,
     short = [c for c, (idx, n) in enumerate(zip(per_class, counts))
              if len(idx) < n]
     if short:
-        raise ValueError(f'classes {short} have fewer samples than their '
-                         f'long-tailed count {[counts[c] for c in short]}')
+        raise UserInputError(
+            f'classes {short} have fewer samples than their long-tailed '
+            f'count {[counts[c] for c in short]}')
     np.random.seed(seed)
     kept = []
     for idx, n in zip(per_class, counts):

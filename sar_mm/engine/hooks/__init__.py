@@ -1,4 +1,8 @@
+from .class_counts_hook import ClassCountsHook, dataset_class_counts
 from .data_check_hook import DataCheckHook, classifier_heads
 from .rng_state_hook import RNGStateHook
 
-__all__ = ['DataCheckHook', 'RNGStateHook', 'classifier_heads']
+__all__ = [
+    'ClassCountsHook', 'DataCheckHook', 'RNGStateHook', 'classifier_heads',
+    'dataset_class_counts'
+]

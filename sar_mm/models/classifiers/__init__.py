@@ -1,0 +1,3 @@
+from .multi_view_classifier import MultiViewImageClassifier
+
+__all__ = ['MultiViewImageClassifier']

@@ -1,0 +1,3 @@
+from .cifar10_auto_augment import CIFAR10AutoAugment
+
+__all__ = ['CIFAR10AutoAugment']

@@ -1,0 +1,71 @@
+from typing import List, Optional, Tuple
+
+import torch
+from mmpretrain.models.heads import LinearClsHead
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+from torch import Tensor
+
+from ...utils.errors import UserInputError
+
+
+@MODELS.register_module()
+class SARLinearClsHead(LinearClsHead):
+    """``LinearClsHead`` with Semantic Anchor Regularization.
+
+    Ge et al., AAAI 2024 (https://arxiv.org/abs/2312.11872); Wang et al.,
+    IJCV 2025. The classification side of the same
+    :class:`~sar_mm.models.losses.SemanticAnchorLoss` the segmentors use:
+    the image features the head classifies (``pre_logits``, one D-vector
+    per image) are pulled towards their class's semantic anchor, and the
+    anchors are made semantic by this head's own ``fc`` (one pull term per
+    image). Prediction is ``LinearClsHead``'s, so a SAR checkpoint predicts
+    like the plain model with the same weights; the ``sar.*`` entries are
+    training state. Enable it on any ``LinearClsHead`` config with::
+
+        head = dict(type='SARLinearClsHead', sar=dict())
+
+    Args:
+        num_classes (int): Number of classes.
+        in_channels (int): Input feature channels (SAR's ``feat_channels``).
+        sar (dict, optional): Arguments of ``SemanticAnchorLoss`` other than
+            ``num_classes`` and ``feat_channels``. Every label is a class
+            here, so ``ignore_index`` defaults to -1 (SAR's 255 would drop
+            class 255 of a 1000-class problem). Defaults to the reference
+            setting.
+        init_cfg (dict): Initialisation of ``fc`` (SAR's projector keeps its
+            own). Defaults to ``Normal(std=0.01)`` as ``LinearClsHead``.
+        **kwargs: Other arguments of ``LinearClsHead`` (``loss``, ``topk``,
+            ``cal_acc``).
+    """
+
+    def __init__(self,
+                 num_classes: int,
+                 in_channels: int,
+                 sar: Optional[dict] = None,
+                 init_cfg: Optional[dict] = dict(
+                     type='Normal', std=0.01, override=dict(name='fc')),
+                 **kwargs):
+        super().__init__(num_classes, in_channels, init_cfg=init_cfg, **kwargs)
+        sar = dict(sar or {})
+        sar.setdefault('type', 'SemanticAnchorLoss')
+        sar.setdefault('ignore_index', -1)
+        self.sar = MODELS.build(
+            sar,
+            default_args=dict(
+                num_classes=num_classes, feat_channels=in_channels))
+
+    def loss(self, feats: Tuple[Tensor], data_samples: List[DataSample],
+             **kwargs) -> dict:
+        """Classification loss plus ``loss_sar_anchor``, ``loss_sar_pull``
+        and the logged ``sar_gate_open`` and ``sar_anchor_acc``."""
+        if 'gt_score' in data_samples[0]:
+            raise UserInputError(
+                'SARLinearClsHead pulls every image towards the anchor of '
+                'its hard label, so it does not support batch augmentations '
+                '(Mixup, CutMix) or one-hot label scores.')
+        pre_logits = self.pre_logits(feats)
+        losses = self._get_loss(self.fc(pre_logits), data_samples, **kwargs)
+        labels = torch.cat([sample.gt_label for sample in data_samples])
+        losses.update(self.sar(pre_logits, labels, classifier=self.fc))
+        return losses

@@ -1,0 +1,77 @@
+from typing import Sequence
+
+import torch
+from torch import Tensor
+
+from ...utils.errors import UserInputError
+
+
+class ClassCountsMixin:
+    """For modules that need the training-set class frequencies.
+
+    Logit adjustment and the re-balanced contrastive loss weight classes by
+    how often they occur in the *training* set. Nobody copies count lists
+    into configs: :class:`~sar_mm.engine.hooks.ClassCountsHook` hands the
+    training dataset's ``metainfo['class_counts']`` (which every sar_mm
+    long-tailed dataset carries) to every module with this mixin before
+    training, through :meth:`set_class_counts`.
+
+    The counts live in a persistent buffer, ``class_counts``, so they are
+    saved with checkpoints and come back with ``load_from``/``--resume``
+    and ``tools/test.py`` (e.g. for post-hoc adjustment at test time). The
+    buffer is empty until set; its size follows the state dict on loading.
+
+    Call :meth:`init_class_counts` in ``__init__`` after
+    ``nn.Module.__init__``.
+    """
+
+    class_counts: Tensor
+
+    def init_class_counts(self) -> None:
+        self.register_buffer('class_counts', torch.zeros(0))
+
+    @property
+    def needs_class_counts(self) -> bool:
+        """Whether the module uses the counts with its current settings."""
+        return True
+
+    @property
+    def has_class_counts(self) -> bool:
+        return self.class_counts.numel() > 0
+
+    def set_class_counts(self, counts: Sequence[int]) -> None:
+        """Store per-class training counts (all positive)."""
+        counts = torch.as_tensor(counts, dtype=torch.float32)
+        if counts.dim() != 1 or len(counts) < 2 or not (counts > 0).all():
+            raise UserInputError(
+                f'{type(self).__name__} needs one positive training count '
+                f'per class (at least 2 classes), got {counts.tolist()}')
+        self.class_counts = counts.to(self.class_counts.device)
+
+    def log_class_prior(self, num_classes: int) -> Tensor:
+        """``log pi_c`` with ``pi_c = n_c / sum_k n_k``, as a (C, ) tensor.
+
+        Raises:
+            UserInputError: When the counts were never set, or are for a
+                different number of classes.
+        """
+        name = type(self).__name__
+        if not self.has_class_counts:
+            raise UserInputError(
+                f"{name} has no class counts. Add dict(type='ClassCountsHook')"
+                f' to custom_hooks (the sar_mm long-tailed dataset configs '
+                f'do) so that it reads them from the training dataset, or '
+                f'call set_class_counts().')
+        if len(self.class_counts) != num_classes:
+            raise UserInputError(
+                f'{name} holds counts for {len(self.class_counts)} classes '
+                f'but the classifier has {num_classes}')
+        return (self.class_counts / self.class_counts.sum()).log()
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # The buffer is sized by the counts it holds: take the checkpoint's
+        # size before the regular (shape-checked) copy.
+        saved = state_dict.get(prefix + 'class_counts')
+        if saved is not None and saved.shape != self.class_counts.shape:
+            self.class_counts = self.class_counts.new_zeros(saved.shape)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
