@@ -161,3 +161,47 @@ def test_bad_input_is_a_clear_error():
         GHLoss(K, 16, num_samples=10)(*make_views(), torch.arange(6))
     with pytest.raises(UserInputError, match='eps'):
         GHLoss(K, D, eps=0)
+
+
+def _sync_worker(rank, init_file, results):
+    import torch.distributed as dist
+    dist.init_process_group(
+        'gloo', init_method=f'file://{init_file}', rank=rank, world_size=2)
+    torch.set_num_threads(1)
+    loss = GHLoss(K, D, num_samples=6)
+    # the table every rank starts the epoch with: rows 0..4 visited
+    start = torch.arange(30.).reshape(6, K)
+    loss.ema_logits.copy_(start)
+    loss.ema_seen[:5] = True
+    loss.ema_decay = 0.5
+    # disjoint draws except sample 4 (the sampler's padding), and sample 5
+    # is first seen on rank 1
+    idx = torch.tensor([[0, 2, 4], [1, 3, 4, 5]][rank])
+    update = torch.full((len(idx), K), 100. * (rank + 1))
+    loss.update_table(update, idx)
+    loss.sync_table()
+    loss.refresh_prior()
+    results[rank] = (loss.ema_logits.clone(), loss.ema_seen.clone(),
+                     loss.prior.clone(), loss.ema_touched.any().item())
+    dist.destroy_process_group()
+
+
+@pytest.mark.slow
+def test_ranks_merge_their_tables_once_per_epoch(tmp_path):
+    import torch.multiprocessing as mp
+    manager = mp.Manager()
+    results = manager.dict()
+    mp.spawn(
+        _sync_worker, args=(str(tmp_path / 'init'), results), nprocs=2)
+    (table0, seen0, prior0, touched0), (table1, seen1, prior1,
+                                        touched1) = results[0], results[1]
+    assert torch.equal(table0, table1) and torch.equal(prior0, prior1)
+    assert torch.equal(seen0, seen1) and seen0.all()
+    assert not touched0 and not touched1
+    start = torch.arange(30.).reshape(6, K)
+    expected = start.clone()
+    expected[[0, 2]] = 0.5 * start[[0, 2]] + 50  # rank 0's update
+    expected[[1, 3]] = 0.5 * start[[1, 3]] + 100  # rank 1's update
+    expected[4] = 0.5 * start[4] + (50 + 100) / 2  # both: their mean
+    expected[5] = 200  # first visit on rank 1 copies
+    assert torch.allclose(table0, expected)
