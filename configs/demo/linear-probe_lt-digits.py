@@ -37,30 +37,22 @@ model = dict(
         loss=dict(type='CrossEntropyLoss')))
 
 # The probe sees frozen features of un-augmented images, as the reference's
-# feature-extraction probe.
+# feature-extraction probe. The images are in memory and not augmented:
+# worker processes would only add start-up time.
 pipeline = [dict(type='PackInputs')]
+loader = dict(batch_size=100, num_workers=0)
+dataset = dict(type='LTDigits', img_size=img_size, pipeline=pipeline)
 train_dataloader = dict(
     _delete_=True,
-    batch_size=100,
-    num_workers=1,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type='LTDigits',
-        split='train',
-        imbalance_ratio=1,
-        img_size=img_size,
-        pipeline=pipeline))
+    dataset=dict(split='train', imbalance_ratio=1, **dataset),
+    **loader)
 val_dataloader = dict(
-    batch_size=100,
-    num_workers=1,
     sampler=dict(type='DefaultSampler', shuffle=False),
+    # the pre-training set's imbalance ratio: it sets the shot groups
     dataset=dict(
-        type='LTDigits',
-        split='test',
-        # the pre-training set's ratio: it sets the shot groups
-        imbalance_ratio={{_base_.imbalance_ratio}},
-        img_size=img_size,
-        pipeline=pipeline))
+        split='test', imbalance_ratio={{_base_.imbalance_ratio}}, **dataset),
+    **loader)
 val_evaluator = dict(type='LTAccuracy')
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

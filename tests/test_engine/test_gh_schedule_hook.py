@@ -6,6 +6,7 @@ from mmengine.runner import Runner
 
 from sar_mm.engine.hooks import GHScheduleHook
 from sar_mm.utils import UserInputError
+from tests.test_models.test_selfsup.test_gh_simclr import simclr_cfg
 
 
 def test_schedule_by_hand():
@@ -57,25 +58,11 @@ class RecordGH(Hook):
 def tiny_runner(work_dir, max_epochs, resume=False, hooks=(), gh=True,
                 pack=None):
     init_default_scope('mmpretrain')
-    model = dict(
-        type='GHSimCLR' if gh else 'SimCLR',
-        backbone=dict(
-            type='ResNet_CIFAR', depth=18, stem_channels=4, base_channels=4),
-        neck=dict(
-            type='NonLinearNeck',
-            in_channels=32,
-            hid_channels=16,
-            out_channels=8,
-            num_layers=2,
-            norm_cfg=dict(type='BN1d')),
-        head=dict(
-            type='ContrastiveHead',
-            loss=dict(type='CrossEntropyLoss'),
-            temperature=0.2),
+    gh_loss = dict(type='GHLoss', num_classes=4, feat_dim=8)
+    model = simclr_cfg(
         data_preprocessor=dict(
-            type='SelfSupDataPreprocessor', mean=[78.] * 3, std=[83.] * 3))
-    if gh:
-        model['gh_loss'] = dict(type='GHLoss', num_classes=4, feat_dim=8)
+            type='SelfSupDataPreprocessor', mean=[78.] * 3, std=[83.] * 3),
+        **(dict(gh_loss=gh_loss) if gh else {}))
     # two identical views: no augmentation randomness, so a resumed run
     # sees exactly the batches of a straight one
     pipeline = [

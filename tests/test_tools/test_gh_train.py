@@ -1,6 +1,7 @@
-"""The GH demo through tools/train.py: pre-training with GH on LTDigits,
-then the linear probe from its checkpoint; and a clear one-line error when
-the pipeline drops the sample indices."""
+"""The GH demo through tools/train.py: pre-training with GH on LTDigits
+(with --amp: bf16 autocast on CPU), then the linear probe from its
+checkpoint; and a clear one-line error when the pipeline drops the sample
+indices."""
 import json
 
 import pytest
@@ -23,7 +24,7 @@ def scalars(work_dir):
 def test_gh_demo_pretrains_and_probes(tmp_path):
     result = run_tool([
         'train.py', DEMO / 'simclr_lt-digits_gh.py', '--work-dir', 'pre',
-        '--cfg-options', 'train_cfg.max_epochs=3', 'warmup_epochs=1',
+        '--amp', '--cfg-options', 'train_cfg.max_epochs=3', 'warmup_epochs=1',
         'custom_hooks.0.warmup_epochs=1', 'custom_hooks.0.refresh_interval=1',
         'default_hooks.checkpoint.interval=3', 'default_hooks.logger.interval=1',
         *LOADER

@@ -74,8 +74,13 @@ class GHSelfSupervisorMixin:
         """The algorithm's losses plus ``loss_gh``."""
         indices = sample_indices(data_samples)
         projections = []
-        handle = self.neck.register_forward_hook(
-            lambda module, args, output: projections.append(output[0]))
+
+        def record(module, args, output):
+            # mmpretrain necks return a tuple of feature maps
+            projections.append(output[0] if isinstance(
+                output, (tuple, list)) else output)
+
+        handle = self.neck.register_forward_hook(record)
         try:
             losses = super().loss(inputs, data_samples, **kwargs)
         finally:

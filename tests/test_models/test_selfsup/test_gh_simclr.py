@@ -22,6 +22,7 @@ GH = dict(type='GHLoss', num_classes=4, feat_dim=8, num_samples=20)
 
 
 def simclr_cfg(**kwargs):
+    """A tiny SimCLR config, GHSimCLR when ``gh_loss`` is given."""
     return dict(
         type='GHSimCLR' if 'gh_loss' in kwargs else 'SimCLR',
         backbone=BACKBONE,
@@ -79,14 +80,7 @@ def test_mocov3_gains_gh_from_its_two_projector_calls():
             neck=NECK,
             head=dict(
                 type='MoCoV3Head',
-                predictor=dict(
-                    type='NonLinearNeck',
-                    in_channels=8,
-                    hid_channels=16,
-                    out_channels=8,
-                    num_layers=2,
-                    with_avg_pool=False,
-                    norm_cfg=dict(type='BN1d')),
+                predictor=dict(NECK, in_channels=8, with_avg_pool=False),
                 loss=dict(type='CrossEntropyLoss', loss_weight=2.),
                 temperature=0.2),
             gh_loss=GH))
