@@ -26,7 +26,8 @@ def test_gh_demo_pretrains_and_probes(tmp_path):
         'train.py', DEMO / 'simclr_lt-digits_gh.py', '--work-dir', 'pre',
         '--amp', '--cfg-options', 'train_cfg.max_epochs=3', 'warmup_epochs=1',
         'custom_hooks.0.warmup_epochs=1', 'custom_hooks.0.refresh_interval=1',
-        'default_hooks.checkpoint.interval=3', 'default_hooks.logger.interval=1',
+        'default_hooks.checkpoint.interval=3',
+        'default_hooks.logger.interval=1',
         *LOADER
     ], tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]

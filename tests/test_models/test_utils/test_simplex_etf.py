@@ -26,7 +26,8 @@ def test_unit_rows_and_equal_negative_cosines(num_vertices, dim):
 
 
 def test_deterministic_from_the_seed():
-    assert torch.equal(simplex_etf(10, 32, seed=3), simplex_etf(10, 32, seed=3))
+    assert torch.equal(
+        simplex_etf(10, 32, seed=3), simplex_etf(10, 32, seed=3))
     assert not torch.allclose(
         simplex_etf(10, 32, seed=3), simplex_etf(10, 32, seed=4))
     # the global RNG plays no part
