@@ -3,7 +3,7 @@
 # backbone is frozen, a linear classifier is trained on the *balanced*
 # LTDigits train split, and the balanced test split is scored by shot group
 # of the long-tailed pre-training set (LTAccuracy reads the test dataset's
-# class_counts, LTDigits' counts for imbalance_ratio). About 40 s on
+# class_counts, LTDigits' counts for imbalance_ratio). About 30 s on
 # 2 CPU cores:
 #   python tools/train.py configs/demo/linear-probe_lt-digits.py \
 #     --cfg-options model.backbone.init_cfg.checkpoint=CHECKPOINT

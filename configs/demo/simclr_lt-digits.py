@@ -1,6 +1,7 @@
 # Demo: SimCLR pre-training on the built-in long-tailed LTDigits (486
-# images, head/tail 10), a ResNet-18 of width 16, 100 epochs: about
-# 1.5 minutes on 2 CPU cores. Evaluate with linear-probe_lt-digits.py.
+# images, head/tail 10), a ResNet-18 of width 16 on 16x16 images, 100
+# epochs: about 2.5 minutes on 2 CPU cores with OMP_NUM_THREADS=1.
+# Evaluate with linear-probe_lt-digits.py.
 # The schedule is the GH paper's CIFAR-100-LT recipe scaled from 1000 to
 # 100 epochs, so simclr_lt-digits_gh.py differs from it only by GH.
 _base_ = [
