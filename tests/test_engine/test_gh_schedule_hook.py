@@ -56,7 +56,7 @@ class RecordGH(Hook):
 
 
 def tiny_runner(work_dir, max_epochs, resume=False, hooks=(), gh=True,
-                pack=None):
+                pack=None, wrap=None):
     init_default_scope('mmpretrain')
     gh_loss = dict(type='GHLoss', num_classes=4, feat_dim=8)
     model = simclr_cfg(
@@ -69,6 +69,9 @@ def tiny_runner(work_dir, max_epochs, resume=False, hooks=(), gh=True,
         dict(type='MultiView', num_views=2, transforms=[[]]),
         pack or dict(type='PackInputs')
     ]
+    dataset = dict(type='LTDigits', n_max=20, img_size=8, pipeline=pipeline)
+    if wrap is not None:
+        dataset = wrap(dataset)
     return Runner(
         model=model,
         work_dir=str(work_dir),
@@ -77,8 +80,7 @@ def tiny_runner(work_dir, max_epochs, resume=False, hooks=(), gh=True,
             num_workers=0,
             sampler=dict(type='DefaultSampler', shuffle=True),
             collate_fn=dict(type='default_collate'),
-            dataset=dict(
-                type='LTDigits', n_max=20, img_size=8, pipeline=pipeline)),
+            dataset=dataset),
         optim_wrapper=dict(
             optimizer=dict(type='SGD', lr=0.1, momentum=0.9)),
         train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
@@ -164,3 +166,21 @@ def test_pipeline_without_sample_indices_is_a_clear_error(tmp_path):
     pack = dict(type='PackInputs', meta_keys=('img_shape', ))
     with pytest.raises(UserInputError, match="'sample_idx'"):
         tiny_runner(tmp_path, 1, pack=pack).train()
+
+
+def test_table_is_sized_to_the_dataset_inside_wrappers(tmp_path):
+    runner = tiny_runner(
+        tmp_path, 1,
+        wrap=lambda d: dict(type='RepeatDataset', times=3, dataset=d))
+    runner.train()
+    # 78 images seen three times an epoch: 78 rows, all visited
+    assert runner.model.gh_loss.num_samples == 78
+    assert runner.model.gh_loss.ema_seen.all()
+
+
+def test_concat_dataset_is_a_clear_error(tmp_path):
+    runner = tiny_runner(
+        tmp_path, 1,
+        wrap=lambda d: dict(type='ConcatDataset', datasets=[d, d]))
+    with pytest.raises(UserInputError, match='ConcatDataset repeats'):
+        runner.train()
