@@ -4,7 +4,6 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
-from mmengine.registry import init_default_scope
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
@@ -25,11 +24,13 @@ PROBES = [
 ]
 
 
+pytestmark = pytest.mark.usefixtures('mmpretrain_scope')
+
+
 @pytest.fixture(autouse=True)
 def one_thread():
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    init_default_scope('mmpretrain')
     yield
     torch.set_num_threads(threads)
 

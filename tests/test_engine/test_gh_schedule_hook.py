@@ -1,12 +1,13 @@
 import pytest
 import torch
 from mmengine.hooks import Hook
-from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 from sar_mm.engine.hooks import GHScheduleHook
 from sar_mm.utils import UserInputError
 from tests.test_models.test_selfsup.test_gh_simclr import simclr_cfg
+
+pytestmark = pytest.mark.usefixtures('mmpretrain_scope')
 
 
 def test_schedule_by_hand():
@@ -57,7 +58,6 @@ class RecordGH(Hook):
 
 def tiny_runner(work_dir, max_epochs, resume=False, hooks=(), gh=True,
                 pack=None, wrap=None):
-    init_default_scope('mmpretrain')
     gh_loss = dict(type='GHLoss', num_classes=4, feat_dim=8)
     model = simclr_cfg(
         data_preprocessor=dict(

@@ -2,7 +2,6 @@ import copy
 
 import pytest
 import torch
-from mmengine.registry import init_default_scope
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
@@ -19,6 +18,7 @@ NECK = dict(
     num_layers=2,
     norm_cfg=dict(type='BN1d'))
 GH = dict(type='GHLoss', num_classes=4, feat_dim=8, num_samples=20)
+pytestmark = pytest.mark.usefixtures('mmpretrain_scope')
 
 
 def simclr_cfg(**kwargs):
@@ -39,11 +39,6 @@ def batch(n=4, seed=0, with_idx=True):
     views = [torch.randn(n, 3, 8, 8, generator=gen) for _ in range(2)]
     meta = [dict(sample_idx=10 + i) if with_idx else {} for i in range(n)]
     return views, [DataSample(metainfo=m) for m in meta]
-
-
-@pytest.fixture(autouse=True)
-def scope():
-    init_default_scope('mmpretrain')
 
 
 def test_simclr_loss_is_unchanged_and_gh_uses_both_views():
