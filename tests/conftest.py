@@ -33,3 +33,12 @@ def repo():
 @pytest.fixture
 def test_configs():
     return TEST_CONFIGS
+
+
+@pytest.fixture
+def mmpretrain_scope():
+    """mmpretrain as the default scope for this test only (Runners built in
+    it included): a scope left behind would send later tests' builds of
+    same-named modules, such as CrossEntropyLoss, to the wrong registry."""
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        yield

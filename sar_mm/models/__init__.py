@@ -1,2 +1,2 @@
 from . import (backbones, classifiers, heads, losses, samplers,  # noqa: F401
-               segmentors, utils)
+               segmentors, selfsup, utils)

@@ -1,5 +1,10 @@
 from .class_counts import ClassCountsMixin
 from .cosine_linear import CosineLinear
 from .label_check import check_label_range
+from .simplex_etf import simplex_etf
+from .sinkhorn import sinkhorn
 
-__all__ = ['ClassCountsMixin', 'CosineLinear', 'check_label_range']
+__all__ = [
+    'ClassCountsMixin', 'CosineLinear', 'check_label_range', 'simplex_etf',
+    'sinkhorn'
+]

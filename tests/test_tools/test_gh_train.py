@@ -1,0 +1,73 @@
+"""The GH demo through tools/train.py: pre-training with GH on LTDigits
+(with --amp: bf16 autocast on CPU), then the linear probe from its
+checkpoint; and a clear one-line error when the pipeline drops the sample
+indices."""
+import json
+
+import pytest
+import torch
+
+from tests.utils import REPO, run_tool
+
+pytestmark = pytest.mark.slow
+
+DEMO = REPO / 'configs' / 'demo'
+LOADER = ['train_dataloader.num_workers=0',
+          'train_dataloader.persistent_workers=False']
+
+
+def scalars(work_dir):
+    path = next(work_dir.glob('*/vis_data/scalars.json'))
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_gh_demo_pretrains_and_probes(tmp_path):
+    result = run_tool([
+        'train.py', DEMO / 'simclr_lt-digits_gh.py', '--work-dir', 'pre',
+        '--amp', '--cfg-options', 'train_cfg.max_epochs=3', 'warmup_epochs=1',
+        'custom_hooks.0.warmup_epochs=1', 'custom_hooks.0.refresh_interval=1',
+        'default_hooks.checkpoint.interval=3',
+        'default_hooks.logger.interval=1',
+        *LOADER
+    ], tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'GH prior refreshed after epoch 1' in result.stdout
+    by_epoch = {}
+    for record in scalars(tmp_path / 'pre'):
+        if 'loss_gh' in record:
+            by_epoch.setdefault(record['epoch'], []).append(record['loss_gh'])
+    assert set(by_epoch) == {1, 2, 3}
+    assert all(v == 0 for v in by_epoch[1])  # warm-up: plain SimCLR
+    assert all(v > 0 for v in by_epoch[2] + by_epoch[3])
+
+    result = run_tool([
+        'train.py', DEMO / 'linear-probe_lt-digits.py', '--work-dir', 'probe',
+        '--cfg-options', 'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+        f'model.backbone.init_cfg.checkpoint={tmp_path}/pre/epoch_3.pth',
+        'val_dataloader.num_workers=0', *LOADER
+    ], tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    # the probe trained on the pre-trained backbone and left it untouched
+    pretrained, probe = (torch.load(
+        tmp_path / path, map_location='cpu', weights_only=False)['state_dict']
+                         for path in ('pre/epoch_3.pth', 'probe/epoch_1.pth'))
+    backbone = [key for key in probe if key.startswith('backbone.')]
+    assert backbone and all(
+        torch.equal(probe[key], pretrained[key]) for key in backbone)
+    metrics = [r for r in scalars(tmp_path / 'probe')
+               if 'accuracy/top1' in r][-1]
+    assert {'accuracy/many', 'accuracy/medium', 'accuracy/few'} <= set(
+        metrics)
+
+
+def test_pipeline_without_sample_indices_stops_with_one_line(tmp_path):
+    result = run_tool([
+        'train.py', DEMO / 'simclr_lt-digits_gh.py', '--work-dir', 'wd',
+        '--cfg-options', 'train_cfg.max_epochs=1',
+        'train_dataloader.dataset.pipeline.1.meta_keys=[img_shape]', *LOADER
+    ], tmp_path)
+    assert result.returncode == 1
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith('ERROR: Geometric Harmonization needs the '
+                            'dataset index'), result.stderr[-2000:]
+    assert 'Traceback' not in result.stderr
