@@ -11,9 +11,8 @@ from tests.utils import REPO, TEST_CONFIGS
 torch.set_num_threads(1)
 
 
-@pytest.fixture(autouse=True)
-def restore_default_scope():
-    """Leave mmengine's default scope as the test found it.
+def _keep_default_scope():
+    """Leave mmengine's default scope as it was found.
 
     A Runner (or ``init_default_scope``) makes its config's scope the
     current one for the rest of the process, and registry builds follow it:
@@ -23,6 +22,13 @@ def restore_default_scope():
     saved = DefaultScope._instance_dict.copy()
     yield
     DefaultScope._instance_dict = saved
+
+
+# Module fixtures (a config loaded once per module) set scopes too, so the
+# scope is restored around every module as well as every test.
+restore_default_scope = pytest.fixture(autouse=True)(_keep_default_scope)
+restore_module_default_scope = pytest.fixture(
+    autouse=True, scope='module')(_keep_default_scope)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ def test_policy_follows_the_paper_table():
     assert policies[6][0]['type'] == 'ColorTransform'
 
 
-def test_transform_keeps_the_image_format():
+def test_transform_keeps_the_image_format(mmpretrain_scope):
     transform = TRANSFORMS.build(dict(type='CIFAR10AutoAugment'))
     rng = np.random.default_rng(0)
     img = rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
