@@ -1,23 +1,41 @@
-"""Training N iterations in one go equals N/2, then --resume to N: weights,
-buffers (SAR anchors and gate), optimizer and scheduler state, bitwise."""
+"""Training N iterations (epochs) in one go equals N/2, then --resume to N:
+weights, buffers (SAR anchors and gate, GH prior and EMA table), optimizer
+and scheduler state, bitwise, for the SAR, BCL and GH demos."""
 import pytest
 import torch
 
-from tests.utils import TEST_CONFIGS, run_tool
+from tests.utils import REPO, TEST_CONFIGS, run_tool
 
 pytestmark = pytest.mark.slow
 
+DEMO = REPO / 'configs' / 'demo'
+# the demo loaders' workers are persistent; their RNG states cannot be saved
+NO_WORKERS = ['train_dataloader.num_workers=0',
+              'train_dataloader.persistent_workers=False']
 
-def train(cwd, config, work_dir, iters, *extra):
+
+def train(cwd, config, work_dir, length, *options, resume=False,
+          unit='iter'):
     result = run_tool([
-        'train.py', config, '--work-dir', work_dir, *extra, '--cfg-options',
-        f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
-        'default_hooks.checkpoint.interval=1000'
+        'train.py', config, '--work-dir', work_dir,
+        *(['--resume'] if resume else []), '--cfg-options',
+        f'train_cfg.max_{unit}s={length}', *options
     ], cwd)
     assert result.returncode == 0, result.stderr[-3000:]
     return torch.load(
-        cwd / work_dir / f'iter_{iters}.pth', map_location='cpu',
+        cwd / work_dir / f'{unit}_{length}.pth', map_location='cpu',
         weights_only=False)
+
+
+def straight_and_resumed(cwd, config, length, *options, unit='iter'):
+    straight = train(cwd, config, 'straight', length, *options, unit=unit)
+    train(cwd, config, 'split', length // 2, *options, unit=unit)
+    resumed = train(
+        cwd, config, 'split', length, *options, resume=True, unit=unit)
+    for key in ('state_dict', 'optimizer', 'param_schedulers'):
+        assert_same(straight[key], resumed[key], key)
+    assert straight['meta'][unit] == resumed['meta'][unit] == length
+    return straight
 
 
 def assert_same(a, b, path='checkpoint'):
@@ -36,12 +54,31 @@ def assert_same(a, b, path='checkpoint'):
 
 
 def test_sar_demo_resumes_exactly(tmp_path):
-    config = TEST_CONFIGS / 'fcn_tiny_lt-digit-scenes_sar.py'
-    straight = train(tmp_path, config, 'straight', 40)
-    train(tmp_path, config, 'split', 20)
-    resumed = train(tmp_path, config, 'split', 40, '--resume')
+    straight = straight_and_resumed(
+        tmp_path, TEST_CONFIGS / 'fcn_tiny_lt-digit-scenes_sar.py', 40,
+        'train_cfg.val_interval=40', 'default_hooks.checkpoint.interval=20')
     assert straight['state_dict']['sar.gate_open'].item()
     assert straight['state_dict']['sar.anchors_initialized'].item()
-    for key in ('state_dict', 'optimizer', 'param_schedulers'):
-        assert_same(straight[key], resumed[key], key)
-    assert straight['meta']['iter'] == resumed['meta']['iter'] == 40
+
+
+def test_bcl_demo_resumes_exactly(tmp_path):
+    # 3 random views per image (numpy, python and torchvision draws)
+    straight = straight_and_resumed(
+        tmp_path, DEMO / 'bcl_lt-digits.py', 4, 'train_cfg.val_interval=4',
+        'default_hooks.checkpoint.interval=1', *NO_WORKERS, unit='epoch')
+    assert any(key.startswith('head.prototype_projector.')
+               for key in straight['state_dict'])
+    assert set(straight['rng_state']) >= {'torch', 'numpy', 'python'}
+
+
+def test_gh_demo_resumes_exactly(tmp_path):
+    # GH active from epoch 2, prior refreshed after every epoch: the resumed
+    # half refreshes from the EMA table it restored
+    straight = straight_and_resumed(
+        tmp_path, DEMO / 'simclr_lt-digits_gh.py', 4,
+        'custom_hooks.0.warmup_epochs=1', 'custom_hooks.0.refresh_interval=1',
+        'default_hooks.checkpoint.interval=1', *NO_WORKERS, unit='epoch')
+    state = straight['state_dict']
+    assert state['gh_loss.ema_seen'].all()
+    assert not torch.allclose(
+        state['gh_loss.prior'], torch.full_like(state['gh_loss.prior'], 0.1))

@@ -1,5 +1,9 @@
+import random
+
+import numpy as np
 import torch
 from mmengine.hooks import Hook
+from mmengine.runner import EpochBasedTrainLoop
 from mmpretrain.registry import HOOKS as PRETRAIN_HOOKS
 from mmseg.registry import HOOKS as SEG_HOOKS
 
@@ -7,16 +11,26 @@ from mmseg.registry import HOOKS as SEG_HOOKS
 @SEG_HOOKS.register_module()
 @PRETRAIN_HOOKS.register_module()
 class RNGStateHook(Hook):
-    """Make ``--resume`` continue bit-exactly: save the torch RNG state in
-    every checkpoint and restore it when training resumes.
+    """Make ``--resume`` continue bit-exactly: save the python, numpy and
+    torch RNG states in every checkpoint and restore them when training
+    resumes.
 
-    mmengine re-seeds python/numpy/torch from ``randomness.seed`` on start
-    and, on resume, replays the dataloader up to the saved iteration, which
-    reproduces the data order and the (numpy-driven) augmentations. What it
-    does not reproduce is the torch RNG the *model* consumed (dropout,
-    random sampling inside losses). This hook saves that state and restores
-    it right before the first resumed iteration, after the dataloader replay.
-    ``tools/train.py`` adds it to every run.
+    mmengine re-seeds every generator from ``randomness.seed`` on start and
+    restores only the data order on resume, so a resumed run would draw
+    different augmentations (numpy, python ``random``, torchvision's torch
+    calls) and different model randomness (dropout, sampling inside losses)
+    than the run it continues. The states are put back where the
+    uninterrupted run had them:
+
+    - iteration-based loops replay the dataloader up to the saved iteration
+      first, so the states are restored after the replay, right before the
+      first resumed iteration;
+    - epoch-based loops start a fresh epoch, so they are restored before
+      its dataloader draws anything.
+
+    Exact for ``num_workers=0`` and for non-persistent workers (mmengine
+    seeds those the same way every epoch); persistent workers carry RNG
+    states this hook cannot see. ``tools/train.py`` adds it to every run.
     """
 
     priority = 'VERY_LOW'
@@ -25,7 +39,13 @@ class RNGStateHook(Hook):
         self._pending = None
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        state = dict(torch=torch.get_rng_state())
+        name, keys, pos, has_gauss, gauss = np.random.get_state()
+        # numpy's key array as a tensor: weights-only loading refuses arrays
+        state = dict(
+            torch=torch.get_rng_state(),
+            numpy=(name, torch.from_numpy(keys.astype(np.int64)), pos,
+                   has_gauss, gauss),
+            python=random.getstate())
         if torch.cuda.is_available():
             state['cuda'] = torch.cuda.get_rng_state_all()
         checkpoint['rng_state'] = state
@@ -33,11 +53,22 @@ class RNGStateHook(Hook):
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         self._pending = checkpoint.get('rng_state')
 
+    def before_train_epoch(self, runner) -> None:
+        if isinstance(runner.train_loop, EpochBasedTrainLoop):
+            self._restore()
+
     def before_train_iter(self, runner, batch_idx: int,
                           data_batch=None) -> None:
+        self._restore()
+
+    def _restore(self) -> None:
         if self._pending is None:
             return
-        torch.set_rng_state(self._pending['torch'])
-        if 'cuda' in self._pending and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(self._pending['cuda'])
-        self._pending = None
+        state, self._pending = self._pending, None
+        torch.set_rng_state(state['torch'])
+        name, keys, pos, has_gauss, gauss = state['numpy']
+        np.random.set_state(
+            (name, keys.numpy().astype(np.uint32), pos, has_gauss, gauss))
+        random.setstate(state['python'])
+        if 'cuda' in state and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state['cuda'])

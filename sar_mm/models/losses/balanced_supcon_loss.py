@@ -4,6 +4,8 @@ import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 from torch import Tensor
 
+from ..utils.gather_rows import gather_rows
+
 
 @MODELS.register_module()
 class BalancedSupConLoss(nn.Module):
@@ -32,37 +34,51 @@ class BalancedSupConLoss(nn.Module):
     ``bincount`` of the batch labels (no one-hot products), and the loss is
     computed in fp32 with the row maximum subtracted, also under autocast.
 
-    Distributed training: like the reference, each rank contrasts its own
-    batch (and all C prototypes); embeddings are not gathered across ranks.
+    Distributed training: with ``gather_across_ranks`` (the default) each
+    rank's anchors are contrasted against the view embeddings of *all*
+    ranks, and ``|A_k(i)|`` counts the global batch, so N processes with
+    batch B/N compute the loss and gradients of one process with batch B
+    (gradients reach the other ranks' embeddings too). The reference
+    contrasts each rank's batch on its own; ``gather_across_ranks=False``
+    does that.
 
     Args:
         temperature (float): Temperature T. Defaults to 0.1 (BCL on
             CIFAR-LT; 0.07 on ImageNet-LT).
         loss_weight (float): Weight of the loss (BCL's beta).
             Defaults to 1.0.
+        gather_across_ranks (bool): Contrast against the global batch in
+            distributed training. Defaults to True.
     """
 
-    def __init__(self, temperature: float = 0.1, loss_weight: float = 1.0):
+    def __init__(self,
+                 temperature: float = 0.1,
+                 loss_weight: float = 1.0,
+                 gather_across_ranks: bool = True):
         super().__init__()
         if temperature <= 0:
             raise ValueError(f'temperature must be > 0, got {temperature}')
         self.temperature = temperature
         self.loss_weight = loss_weight
+        self.gather_across_ranks = gather_across_ranks
 
     def extra_repr(self) -> str:
         return (f'temperature={self.temperature}, '
                 f'loss_weight={self.loss_weight}')
 
-    def contrast_logits(self, feats: Tensor, prototypes: Tensor,
+    def contrast_logits(self, anchors: Tensor, views: Tensor,
+                        prototypes: Tensor,
                         contrast_labels: Tensor) -> Tensor:
-        """(M, M + C) logits of the anchors against the contrast set.
+        """(M, V + C) logits of the anchors against the contrast set.
 
         Args:
-            feats (Tensor): (M, d) normalised view embeddings.
+            anchors (Tensor): (M, d) normalised embeddings of this rank.
+            views (Tensor): (V, d) normalised embeddings of the contrast set
+                (all ranks'; the anchors are among them).
             prototypes (Tensor): (C, d) normalised prototypes.
-            contrast_labels (Tensor): (M + C, ) labels of the contrast set.
+            contrast_labels (Tensor): (V + C, ) labels of the contrast set.
         """
-        return feats @ torch.cat([feats, prototypes]).T / self.temperature
+        return anchors @ torch.cat([views, prototypes]).T / self.temperature
 
     def forward(self, feats: Tensor, labels: Tensor,
                 prototypes: Tensor) -> Tensor:
@@ -84,27 +100,35 @@ class BalancedSupConLoss(nn.Module):
                 f'got {tuple(feats.shape)}, {tuple(labels.shape)} and '
                 f'{tuple(prototypes.shape)}')
         with torch.autocast(device_type=feats.device.type, enabled=False):
-            loss = self._loss(
-                F.normalize(feats.float(), dim=1), labels,
-                F.normalize(prototypes.float(), dim=1))
+            anchors = F.normalize(feats.float(), dim=1)
+            views, view_labels, first = anchors, labels, 0
+            if self.gather_across_ranks:
+                (views, view_labels), first = gather_rows(anchors, labels)
+            loss = self._loss(anchors, labels, views, view_labels, first,
+                              F.normalize(prototypes.float(), dim=1))
         return self.loss_weight * loss
 
-    def _loss(self, feats: Tensor, labels: Tensor,
+    def _loss(self, anchors: Tensor, labels: Tensor, views: Tensor,
+              view_labels: Tensor, first: int,
               prototypes: Tensor) -> Tensor:
-        num_anchors, num_classes = feats.size(0), prototypes.size(0)
+        """The loss of ``anchors``, which are rows ``first:first + M`` of
+        ``views``."""
+        num_anchors, num_classes = anchors.size(0), prototypes.size(0)
         contrast_labels = torch.cat(
-            [labels, torch.arange(num_classes, device=labels.device)])
-        logits = self.contrast_logits(feats, prototypes, contrast_labels)
+            [view_labels,
+             torch.arange(num_classes, device=labels.device)])
+        logits = self.contrast_logits(anchors, views, prototypes,
+                                      contrast_labels)
         logits = logits - logits.max(dim=1, keepdim=True).values.detach()
 
-        not_self = ~torch.eye(
-            num_anchors, logits.size(1), dtype=torch.bool,
-            device=logits.device)
+        not_self = torch.ones_like(logits, dtype=torch.bool)
+        rows = torch.arange(num_anchors, device=logits.device)
+        not_self[rows, rows + first] = False
         same_class = labels[:, None] == contrast_labels[None, :]
         positives = same_class & not_self
-        # |A_k(i)|: the class's views in the batch plus its prototype, less
-        # the anchor itself when k is the anchor's class.
-        class_sizes = torch.bincount(labels, minlength=num_classes) + 1
+        # |A_k(i)|: the class's views in the (global) batch plus its
+        # prototype, less the anchor itself when k is the anchor's class.
+        class_sizes = torch.bincount(view_labels, minlength=num_classes) + 1
         member_class_sizes = class_sizes[contrast_labels][None, :] \
             - same_class.to(logits.dtype)
         class_averaged = logits.exp() * not_self / member_class_sizes

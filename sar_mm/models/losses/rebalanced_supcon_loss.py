@@ -45,14 +45,20 @@ class RebalancedSupConLoss(ClassCountsMixin, BalancedSupConLoss):
         feat_scale (float): Factor s of the view embeddings; 1 turns it
             off. Defaults to 1.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
+        gather_across_ranks (bool): See :class:`BalancedSupConLoss`.
+            Defaults to True.
     """
 
     def __init__(self,
                  temperature: float = 0.1,
                  prior_tau: float = 0.,
                  feat_scale: float = 1.,
-                 loss_weight: float = 1.0):
-        super().__init__(temperature=temperature, loss_weight=loss_weight)
+                 loss_weight: float = 1.0,
+                 gather_across_ranks: bool = True):
+        super().__init__(
+            temperature=temperature,
+            loss_weight=loss_weight,
+            gather_across_ranks=gather_across_ranks)
         if feat_scale <= 0:
             raise ValueError(f'feat_scale must be > 0, got {feat_scale}')
         self.prior_tau = prior_tau
@@ -67,11 +73,14 @@ class RebalancedSupConLoss(ClassCountsMixin, BalancedSupConLoss):
         return (f'{super().extra_repr()}, prior_tau={self.prior_tau}, '
                 f'feat_scale={self.feat_scale}')
 
-    def contrast_logits(self, feats: Tensor, prototypes: Tensor,
+    def contrast_logits(self, anchors: Tensor, views: Tensor,
+                        prototypes: Tensor,
                         contrast_labels: Tensor) -> Tensor:
         if self.feat_scale != 1:
-            feats = feats * self.feat_scale
-        logits = super().contrast_logits(feats, prototypes, contrast_labels)
+            anchors = anchors * self.feat_scale
+            views = views * self.feat_scale
+        logits = super().contrast_logits(anchors, views, prototypes,
+                                         contrast_labels)
         if self.prior_tau != 0:
             log_prior = self.log_class_prior(prototypes.size(0))
             logits = logits + self.prior_tau * log_prior[contrast_labels]
