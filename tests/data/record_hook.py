@@ -10,10 +10,12 @@ import torch
 from mmengine.dist import get_rank
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
-from mmseg.registry import HOOKS
+from mmpretrain.registry import HOOKS as PRETRAIN_HOOKS
+from mmseg.registry import HOOKS as SEG_HOOKS
 
 
-@HOOKS.register_module()
+@SEG_HOOKS.register_module()
+@PRETRAIN_HOOKS.register_module()
 class RecordHook(Hook):
     """Saves ``work_dir/rank{r}.pth`` at the end: the loss of every
     iteration on this rank, the peak RSS at chosen iterations, and this

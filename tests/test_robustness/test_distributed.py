@@ -1,4 +1,5 @@
 """Multi-process training through tools/dist_train.sh on CPU (gloo)."""
+import math
 import subprocess
 
 import pytest
@@ -85,3 +86,24 @@ def test_two_local_nodes_on_loopback(tmp_path):
         _, err = proc.communicate(timeout=600)
         assert proc.returncode == 0, err[-3000:]
     assert_ranks_agree(*records(tmp_path / 'wd', 2))
+
+
+def test_bcl_trains_on_two_processes(tmp_path):
+    """BCL contrasts the global batch (gathered embeddings; the exact loss
+    and gradients are checked in test_balanced_supcon_loss.py): both ranks
+    train, and hold identical parameters and class counts."""
+    result = run_tool([
+        'dist_train.sh', TEST_CONFIGS / 'bcl_lt-digits_record.py', 2,
+        '--work-dir', 'wd', '--cfg-options', 'train_cfg.max_epochs=1',
+        'train_cfg.val_interval=1', 'train_dataloader.batch_size=32'
+    ], tmp_path, PORT=str(free_port()))
+    assert result.returncode == 0, result.stderr[-3000:]
+    rank0, rank1 = records(tmp_path / 'wd', 2)
+    # 486 images, 243 per rank, batches of 32
+    assert len(rank0['losses']) == len(rank1['losses']) == 8
+    assert all(math.isfinite(v) for v in rank0['losses'] + rank1['losses'])
+    state0, state1 = rank0['state_dict'], rank1['state_dict']
+    assert torch.equal(state0['head.fc.weight'], state1['head.fc.weight'])
+    for key in state0:
+        if not key.endswith(('running_mean', 'running_var')):
+            assert torch.equal(state0[key], state1[key]), key
