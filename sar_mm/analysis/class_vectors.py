@@ -2,14 +2,8 @@
 
 The analysis tools ask for class vectors by *kind*; each kind has a list of
 finders, functions ``model -> (C x D tensor, description) | None``, tried in
-order. A method that keeps its class vectors elsewhere registers a finder::
-
-    @register_class_vectors('prototypes')
-    def bcl_prototypes(model):
-        head = getattr(model, 'head', None)
-        if not hasattr(head, 'prototype_projector'):
-            return None
-        return head.prototype_projector(head.fc.weight), 'BCL prototypes'
+order. A method that keeps its class vectors elsewhere registers a finder
+with :func:`register_class_vectors` (see ``bcl_prototypes`` below).
 
 Any other ``C x D`` tensor of the state dict can be named directly
 (:func:`state_dict_class_vectors`, the tools' ``--key``).
@@ -23,6 +17,9 @@ Built-in kinds:
 - ``'classifier'``: the weights of the linear classifier the features go
   into: ``conv_seg`` of an mmseg decode head (the last one of a cascade),
   ``fc`` of an mmpretrain head.
+- ``'prototypes'``: BCL's class prototypes, the classifier weights through
+  :class:`~sar_mm.models.heads.BCLHead`'s prototype MLP (they live in the
+  contrastive embedding space, not the backbone's feature space).
 """
 import warnings
 from collections import OrderedDict
@@ -31,6 +28,7 @@ from typing import Callable, List, Optional, Tuple
 import torch
 from torch import Tensor, nn
 
+from ..models.heads.bcl_head import BCLHead
 from ..models.losses.semantic_anchor_loss import SemanticAnchorLoss
 from ..utils.errors import UserInputError
 
@@ -44,7 +42,9 @@ MISSING_HINTS = dict(
     "'sar.semantic_anchors' entry in their checkpoint). Ask for "
     "--kind classifier, or --key NAME for another C x D tensor.",
     classifier='its head has no linear classifier (conv_seg or fc); name '
-    'the C x D tensor with --key.')
+    'the C x D tensor with --key.',
+    prototypes="its head is not a BCLHead (model.head.type='BCLHead'). Ask "
+    'for --kind classifier.')
 
 
 def register_class_vectors(kind: str) -> Callable[[Finder], Finder]:
@@ -98,6 +98,20 @@ def linear_classifier(model: nn.Module) -> Optional[Tuple[Tensor, str]]:
         if isinstance(weight, Tensor):
             return weight.detach().flatten(1), f'classifier weights ({name})'
     return None
+
+
+@register_class_vectors('prototypes')
+def bcl_prototypes(model: nn.Module) -> Optional[Tuple[Tensor, str]]:
+    """BCL's prototypes: the classifier weights through the prototype
+    MLP, in eval mode (BatchNorm with its running statistics)."""
+    head = getattr(model, 'head', None)
+    if not isinstance(head, BCLHead):
+        return None
+    was_training = head.training
+    with torch.no_grad():
+        prototypes = head.eval().prototype_projector(head.fc.weight)
+    head.train(was_training)
+    return prototypes, 'BCL prototypes'
 
 
 def maybe_class_vectors(model: nn.Module,

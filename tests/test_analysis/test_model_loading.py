@@ -4,6 +4,7 @@ import argparse
 
 import pytest
 import torch
+from mmengine.config import Config
 
 from sar_mm.analysis.class_vectors import (class_vectors, find_class_vectors,
                                            maybe_class_vectors)
@@ -13,7 +14,7 @@ from sar_mm.compat.checkpoint import CheckpointError
 from sar_mm.engine.launch import load_config
 from sar_mm.utils import UserInputError
 from tests.test_compat.test_checkpoint import write_malicious_checkpoint
-from tests.utils import TEST_CONFIGS
+from tests.utils import REPO, TEST_CONFIGS
 
 
 def config(name):
@@ -93,6 +94,8 @@ def test_class_vectors_of_a_segmentor(seg_cfgs, tmp_path):
     with pytest.raises(UserInputError, match='not a SAR model'):
         class_vectors(model, 'anchors')
     with pytest.raises(UserInputError, match='unknown kind'):
+        class_vectors(model, 'centroids')
+    with pytest.raises(UserInputError, match='not a BCLHead'):
         class_vectors(model, 'prototypes')
     vectors, key = find_class_vectors(model, 11,
                                       key='auxiliary_head.conv_seg.weight')
@@ -122,6 +125,17 @@ def test_class_vectors_of_a_classifier(tmp_path):
     with pytest.raises(UserInputError, match='ImageClassifier has no '
                        'anchors: it is not a SAR model'):
         class_vectors(model, 'anchors')
+
+
+def test_prototypes_of_a_bcl_model(mmpretrain_scope):
+    from mmpretrain.registry import MODELS
+    cfg = Config.fromfile(str(REPO / 'configs/demo/bcl_lt-digits.py'))
+    model = MODELS.build(cfg.model).train()
+    prototypes, what = class_vectors(model, 'prototypes')
+    assert prototypes.shape == (10, 128) and what == 'BCL prototypes'
+    assert model.head.training  # left as found
+    expected = model.head.eval().prototype_projector(model.head.fc.weight)
+    torch.testing.assert_close(prototypes, expected)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='needs a CPU-only run')

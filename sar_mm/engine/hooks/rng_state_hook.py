@@ -22,11 +22,13 @@ class RNGStateHook(Hook):
     than the run it continues. The states are put back where the
     uninterrupted run had them:
 
-    - iteration-based loops replay the dataloader up to the saved iteration
-      first, so the states are restored after the replay, right before the
-      first resumed iteration;
-    - epoch-based loops start a fresh epoch, so they are restored before
-      its dataloader draws anything.
+    - epoch-based loops start a fresh epoch: all states are restored before
+      its dataloader draws anything;
+    - iteration-based loops replay the dataloader up to the saved iteration,
+      which redraws the data pipeline's numpy/python randomness, and load
+      the next batch before any hook runs: only the torch state (what the
+      model consumes) is restored, right before the first resumed
+      iteration.
 
     Exact for ``num_workers=0`` and for non-persistent workers (mmengine
     seeds those the same way every epoch); persistent workers carry RNG
@@ -54,21 +56,21 @@ class RNGStateHook(Hook):
         self._pending = checkpoint.get('rng_state')
 
     def before_train_epoch(self, runner) -> None:
-        if isinstance(runner.train_loop, EpochBasedTrainLoop):
-            self._restore()
+        if self._pending is not None and isinstance(runner.train_loop,
+                                                    EpochBasedTrainLoop):
+            name, keys, pos, has_gauss, gauss = self._pending['numpy']
+            np.random.set_state(
+                (name, keys.numpy().astype(np.uint32), pos, has_gauss, gauss))
+            random.setstate(self._pending['python'])
+            self._restore_torch()
 
     def before_train_iter(self, runner, batch_idx: int,
                           data_batch=None) -> None:
-        self._restore()
+        if self._pending is not None:
+            self._restore_torch()
 
-    def _restore(self) -> None:
-        if self._pending is None:
-            return
+    def _restore_torch(self) -> None:
         state, self._pending = self._pending, None
         torch.set_rng_state(state['torch'])
-        name, keys, pos, has_gauss, gauss = state['numpy']
-        np.random.set_state(
-            (name, keys.numpy().astype(np.uint32), pos, has_gauss, gauss))
-        random.setstate(state['python'])
         if 'cuda' in state and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(state['cuda'])
