@@ -1,0 +1,66 @@
+"""RNGStateHook: what it saves survives weights-only loading, and each loop
+type gets the states back at the right moment."""
+import random
+from types import SimpleNamespace
+
+import numpy as np
+import torch
+from mmengine.runner import EpochBasedTrainLoop, IterBasedTrainLoop
+
+from sar_mm.compat.checkpoint import safe_load
+from sar_mm.engine.hooks import RNGStateHook
+
+
+def draws():
+    return np.random.rand(), random.random(), torch.rand(1).item()
+
+
+def saved_and_reloaded(tmp_path):
+    """Seed, checkpoint through the hook, reload weights-only; returns the
+    reloaded checkpoint and the draws that followed the save."""
+    np.random.seed(3)
+    random.seed(4)
+    torch.manual_seed(5)
+    checkpoint = {}
+    RNGStateHook().before_save_checkpoint(None, checkpoint)
+    torch.save(checkpoint, tmp_path / 'ckpt.pth')
+    return safe_load(str(tmp_path / 'ckpt.pth')), draws()
+
+
+def runner(loop_cls):
+    return SimpleNamespace(train_loop=loop_cls.__new__(loop_cls))
+
+
+def test_epoch_loop_gets_every_state_back_before_the_epoch(tmp_path):
+    checkpoint, expected = saved_and_reloaded(tmp_path)
+    hook = RNGStateHook()
+    hook.after_load_checkpoint(None, checkpoint)
+    draws()  # what mmengine's re-seeding and setup would consume
+    hook.before_train_epoch(runner(EpochBasedTrainLoop))
+    assert draws() == expected
+    # restored once only
+    hook.before_train_iter(runner(EpochBasedTrainLoop), 0)
+    assert draws() != expected
+
+
+def test_iteration_loop_gets_only_torch_back_before_the_iteration(tmp_path):
+    checkpoint, expected = saved_and_reloaded(tmp_path)
+    hook = RNGStateHook()
+    hook.after_load_checkpoint(None, checkpoint)
+    # the loop calls before_train_epoch once, before its dataloader replay
+    hook.before_train_epoch(runner(IterBasedTrainLoop))
+    np.random.seed(0)  # the replay's numpy draws are left alone
+    numpy_now = np.random.get_state()[1].copy()
+    hook.before_train_iter(runner(IterBasedTrainLoop), 0)
+    assert np.array_equal(np.random.get_state()[1], numpy_now)
+    assert torch.rand(1).item() == expected[2]
+
+
+def test_without_a_resume_nothing_is_touched():
+    hook = RNGStateHook()
+    torch.manual_seed(1)
+    expected = torch.rand(1).item()
+    torch.manual_seed(1)
+    hook.before_train_epoch(runner(EpochBasedTrainLoop))
+    hook.before_train_iter(runner(EpochBasedTrainLoop), 0)
+    assert torch.rand(1).item() == expected
