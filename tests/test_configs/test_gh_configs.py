@@ -27,14 +27,6 @@ PROBES = [
 pytestmark = pytest.mark.usefixtures('mmpretrain_scope')
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def build(cfg):
     # what the Runner does without DDP
     return revert_sync_batchnorm(MODELS.build(cfg.model))

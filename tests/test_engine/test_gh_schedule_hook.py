@@ -102,16 +102,6 @@ def tiny_runner(work_dir, max_epochs, resume=False, hooks=(), gh=True,
         f'{max_epochs}')
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    # The models here are tiny: threads only add synchronisation, which
-    # costs seconds per step on a busy machine.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 GH_STATE = ('gh_loss.prior', 'gh_loss.ema_logits', 'gh_loss.ema_seen',
             'gh_loss.etf')
 
