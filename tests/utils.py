@@ -1,4 +1,5 @@
 """Helpers shared by the tests (import as ``from tests.utils import ...``)."""
+import json
 import os
 import socket
 import subprocess
@@ -7,6 +8,18 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_CONFIGS = REPO / 'tests' / 'data' / 'configs'
+DEMO_CONFIGS = REPO / 'configs' / 'demo'
+# --cfg-options loading the training data in the training process itself
+# (no worker start-up per test; every RNG state is the process's own)
+NO_WORKERS = ('train_dataloader.num_workers=0',
+              'train_dataloader.persistent_workers=False')
+
+
+def scalars(work_dir) -> list:
+    """The records of the ``scalars.json`` a tools/train.py run wrote
+    under ``work_dir``."""
+    path = next(Path(work_dir).glob('*/vis_data/scalars.json'))
+    return [json.loads(line) for line in path.read_text().splitlines()]
 
 
 def tool_env(**extra) -> dict:

@@ -4,14 +4,9 @@ and scheduler state, bitwise, for the SAR, BCL and GH demos."""
 import pytest
 import torch
 
-from tests.utils import REPO, TEST_CONFIGS, run_tool
+from tests.utils import DEMO_CONFIGS, NO_WORKERS, TEST_CONFIGS, run_tool
 
 pytestmark = pytest.mark.slow
-
-DEMO = REPO / 'configs' / 'demo'
-# the demo loaders' workers are persistent; their RNG states cannot be saved
-NO_WORKERS = ['train_dataloader.num_workers=0',
-              'train_dataloader.persistent_workers=False']
 
 
 def train(cwd, config, work_dir, length, *options, resume=False,
@@ -64,7 +59,7 @@ def test_sar_demo_resumes_exactly(tmp_path):
 def test_bcl_demo_resumes_exactly(tmp_path):
     # 3 random views per image (numpy, python and torchvision draws)
     straight = straight_and_resumed(
-        tmp_path, DEMO / 'bcl_lt-digits.py', 4, 'train_cfg.val_interval=4',
+        tmp_path, DEMO_CONFIGS / 'bcl_lt-digits.py', 4, 'train_cfg.val_interval=4',
         'default_hooks.checkpoint.interval=1', *NO_WORKERS, unit='epoch')
     assert any(key.startswith('head.prototype_projector.')
                for key in straight['state_dict'])
@@ -75,7 +70,7 @@ def test_gh_demo_resumes_exactly(tmp_path):
     # GH active from epoch 2, prior refreshed after every epoch: the resumed
     # half refreshes from the EMA table it restored
     straight = straight_and_resumed(
-        tmp_path, DEMO / 'simclr_lt-digits_gh.py', 4,
+        tmp_path, DEMO_CONFIGS / 'simclr_lt-digits_gh.py', 4,
         'custom_hooks.0.warmup_epochs=1', 'custom_hooks.0.refresh_interval=1',
         'default_hooks.checkpoint.interval=1', *NO_WORKERS, unit='epoch')
     state = straight['state_dict']

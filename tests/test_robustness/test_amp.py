@@ -1,18 +1,15 @@
 """--amp on CPU (bf16 autocast) for the SAR, BCL, RCL and GH configs: at
 least 50 iterations with finite losses (SAR's anchor softmax, BCL/RCL's
 contrastive logits and GH's Sinkhorn all run under autocast)."""
-import json
 import math
 
 import pytest
 
-from tests.utils import REPO, TEST_CONFIGS, run_tool
+from tests.utils import (DEMO_CONFIGS, NO_WORKERS, TEST_CONFIGS, run_tool,
+                         scalars)
 
 pytestmark = pytest.mark.slow
 
-DEMO = REPO / 'configs' / 'demo'
-NO_WORKERS = ('train_dataloader.num_workers=0',
-              'train_dataloader.persistent_workers=False')
 RCL = ('model.head.contrast_loss.type=RebalancedSupConLoss',
        'model.head.contrast_loss.prior_tau=1.0',
        'model.head.contrast_loss.feat_scale=1.5')
@@ -22,13 +19,13 @@ CASES = {
     'sar': (TEST_CONFIGS / 'fcn_tiny_lt-digit-scenes_sar.py',
             ('train_cfg.max_iters=50', 'train_cfg.val_interval=50'),
             ('loss', 'loss_sar_anchor', 'loss_sar_pull')),
-    'bcl': (DEMO / 'bcl_lt-digits.py',
+    'bcl': (DEMO_CONFIGS / 'bcl_lt-digits.py',
             ('train_cfg.max_epochs=7', 'train_cfg.val_interval=7'),
             ('loss', 'loss_cls', 'loss_contrast')),
-    'rcl': (DEMO / 'bcl_lt-digits.py',
+    'rcl': (DEMO_CONFIGS / 'bcl_lt-digits.py',
             ('train_cfg.max_epochs=7', 'train_cfg.val_interval=7', *RCL),
             ('loss', 'loss_cls', 'loss_contrast')),
-    'gh': (DEMO / 'simclr_lt-digits_gh.py',
+    'gh': (DEMO_CONFIGS / 'simclr_lt-digits_gh.py',
            ('train_cfg.max_epochs=8', 'custom_hooks.0.warmup_epochs=1',
             'custom_hooks.0.refresh_interval=1'),
            ('loss', 'loss_gh')),
@@ -46,9 +43,7 @@ def test_amp_50_iterations(tmp_path, case):
     assert result.returncode == 0, result.stderr[-3000:]
     log = next((tmp_path / 'wd').glob('*/*.log')).read_text()
     assert "type='CPUAmpOptimWrapper'" in log
-    scalars = next((tmp_path / 'wd').glob('*/vis_data/scalars.json'))
-    records = [json.loads(line) for line in scalars.read_text().splitlines()]
-    records = [r for r in records if 'loss' in r]
+    records = [r for r in scalars(tmp_path / 'wd') if 'loss' in r]
     assert len(records) >= 50
     for key in keys:
         values = [r[key] for r in records if key in r]

@@ -2,33 +2,22 @@
 (with --amp: bf16 autocast on CPU), then the linear probe from its
 checkpoint; and a clear one-line error when the pipeline drops the sample
 indices."""
-import json
-
 import pytest
 import torch
 
-from tests.utils import REPO, run_tool
+from tests.utils import DEMO_CONFIGS, NO_WORKERS, run_tool, scalars
 
 pytestmark = pytest.mark.slow
-
-DEMO = REPO / 'configs' / 'demo'
-LOADER = ['train_dataloader.num_workers=0',
-          'train_dataloader.persistent_workers=False']
-
-
-def scalars(work_dir):
-    path = next(work_dir.glob('*/vis_data/scalars.json'))
-    return [json.loads(line) for line in path.read_text().splitlines()]
 
 
 def test_gh_demo_pretrains_and_probes(tmp_path):
     result = run_tool([
-        'train.py', DEMO / 'simclr_lt-digits_gh.py', '--work-dir', 'pre',
+        'train.py', DEMO_CONFIGS / 'simclr_lt-digits_gh.py', '--work-dir', 'pre',
         '--amp', '--cfg-options', 'train_cfg.max_epochs=3', 'warmup_epochs=1',
         'custom_hooks.0.warmup_epochs=1', 'custom_hooks.0.refresh_interval=1',
         'default_hooks.checkpoint.interval=3',
         'default_hooks.logger.interval=1',
-        *LOADER
+        *NO_WORKERS
     ], tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'GH prior refreshed after epoch 1' in result.stdout
@@ -41,10 +30,10 @@ def test_gh_demo_pretrains_and_probes(tmp_path):
     assert all(v > 0 for v in by_epoch[2] + by_epoch[3])
 
     result = run_tool([
-        'train.py', DEMO / 'linear-probe_lt-digits.py', '--work-dir', 'probe',
+        'train.py', DEMO_CONFIGS / 'linear-probe_lt-digits.py', '--work-dir', 'probe',
         '--cfg-options', 'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
         f'model.backbone.init_cfg.checkpoint={tmp_path}/pre/epoch_3.pth',
-        'val_dataloader.num_workers=0', *LOADER
+        'val_dataloader.num_workers=0', *NO_WORKERS
     ], tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     # the probe trained on the pre-trained backbone and left it untouched
@@ -62,9 +51,9 @@ def test_gh_demo_pretrains_and_probes(tmp_path):
 
 def test_pipeline_without_sample_indices_stops_with_one_line(tmp_path):
     result = run_tool([
-        'train.py', DEMO / 'simclr_lt-digits_gh.py', '--work-dir', 'wd',
+        'train.py', DEMO_CONFIGS / 'simclr_lt-digits_gh.py', '--work-dir', 'wd',
         '--cfg-options', 'train_cfg.max_epochs=1',
-        'train_dataloader.dataset.pipeline.1.meta_keys=[img_shape]', *LOADER
+        'train_dataloader.dataset.pipeline.1.meta_keys=[img_shape]', *NO_WORKERS
     ], tmp_path)
     assert result.returncode == 1
     error = result.stderr.strip().splitlines()[-1]

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from sar_mm.utils import ClassStats
-from tests.utils import TEST_CONFIGS, run_tool
+from tests.utils import TEST_CONFIGS, run_tool, scalars
 
 pytestmark = pytest.mark.slow
 TINY_SAR = TEST_CONFIGS / 'fcn_tiny_lt-digit-scenes_sar.py'
@@ -25,11 +25,7 @@ def test_metrics_reach_scalars_json_and_test_json(tmp_path):
     log = next((tmp_path / 'wd').glob('*/*.log')).read_text()
     assert "sampler=dict(type='LongTailPixelSampler')" in log
     assert 'decode.loss_ce' in log and 'loss_sar_anchor' in log
-    scalars = next((tmp_path / 'wd').glob('*/vis_data/scalars.json'))
-    val = [
-        json.loads(line) for line in scalars.read_text().splitlines()
-        if 'mIoU' in line
-    ]
+    val = [r for r in scalars(tmp_path / 'wd') if 'mIoU' in r]
     assert len(val) == 1
     for key in ['mIoU', 'IoU.background', 'Acc.background', *GROUP_KEYS]:
         assert key in val[0], key

@@ -1,11 +1,10 @@
 """The ADE20K SAR config through tools/train.py on a tiny fake ADE20K."""
-import json
 
 import cv2
 import numpy as np
 import pytest
 
-from tests.utils import REPO, run_tool
+from tests.utils import REPO, run_tool, scalars
 
 pytestmark = pytest.mark.slow
 
@@ -44,9 +43,7 @@ def test_deeplabv3_ade20k_sar_config_trains_on_cpu(tmp_path):
         '--work-dir', 'wd', '--cfg-options'
     ] + options, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
-    scalars = (tmp_path / 'wd').glob('*/vis_data/scalars.json')
-    records = [json.loads(line) for line in next(scalars).read_text()
-               .splitlines()]
+    records = scalars(tmp_path / 'wd')
     train = [r for r in records if 'loss_sar_anchor' in r]
     assert train and np.isfinite(train[-1]['loss_sar_anchor'])
     assert any('mIoU' in r for r in records)
