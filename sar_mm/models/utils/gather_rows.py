@@ -15,8 +15,10 @@ class _GatherRows(torch.autograd.Function):
     def forward(ctx, tensor: Tensor, sizes: List[int]) -> Tensor:
         rank = dist.get_rank()
         # all_gather needs equal shapes: pad to the largest rank's rows
-        padded = tensor.new_zeros((max(sizes), *tensor.shape[1:]))
-        padded[:tensor.size(0)] = tensor
+        padded = tensor
+        if tensor.size(0) < max(sizes):
+            padded = tensor.new_zeros((max(sizes), *tensor.shape[1:]))
+            padded[:tensor.size(0)] = tensor
         chunks = [torch.empty_like(padded) for _ in sizes]
         dist.all_gather(chunks, padded)
         ctx.start = sum(sizes[:rank])
