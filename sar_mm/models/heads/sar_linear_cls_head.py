@@ -7,6 +7,7 @@ from mmpretrain.structures import DataSample
 from torch import Tensor
 
 from ...utils.errors import UserInputError
+from ..utils.sar_builder import build_sar
 
 
 @MODELS.register_module()
@@ -47,13 +48,13 @@ class SARLinearClsHead(LinearClsHead):
                      type='Normal', std=0.01, override=dict(name='fc')),
                  **kwargs):
         super().__init__(num_classes, in_channels, init_cfg=init_cfg, **kwargs)
-        sar = dict(sar or {})
-        sar.setdefault('type', 'SemanticAnchorLoss')
-        sar.setdefault('ignore_index', -1)
-        self.sar = MODELS.build(
+        self.sar = build_sar(
             sar,
-            default_args=dict(
-                num_classes=num_classes, feat_channels=in_channels))
+            MODELS,
+            num_classes=num_classes,
+            feat_channels=in_channels,
+            ignore_index=-1,
+            owner=type(self).__name__)
 
     def loss(self, feats: Tuple[Tensor], data_samples: List[DataSample],
              **kwargs) -> dict:

@@ -1,9 +1,9 @@
 from typing import Callable, Dict, Sequence, Union
 
 import torch
-import torch.distributed as torch_dist
 import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.dist import all_reduce, broadcast, get_world_size
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 from mmseg.registry import MODELS as SEG_MODELS
 from torch import Tensor
@@ -14,12 +14,6 @@ def _projector_block(channels: int) -> nn.Sequential:
     return nn.Sequential(
         nn.Linear(channels, channels, bias=False), nn.BatchNorm1d(channels),
         nn.ReLU(inplace=True))
-
-
-def _world_size() -> int:
-    if torch_dist.is_available() and torch_dist.is_initialized():
-        return torch_dist.get_world_size()
-    return 1
 
 
 @SEG_MODELS.register_module()
@@ -91,11 +85,25 @@ class SemanticAnchorLoss(nn.Module):
             raise ValueError(
                 f'SAR needs a classifier over >= 2 classes, got '
                 f'num_classes={num_classes}')
-        for name, value in (('filter_conf', filter_conf),
-                            ('update_conf', update_conf),
-                            ('momentum', momentum)):
-            if not 0 <= value <= 1:
-                raise ValueError(f'{name} must be in [0, 1], got {value}')
+        for name, value, low, high in (
+                ('pull_weight', pull_weight, 0, float('inf')),
+                ('anchor_weight', anchor_weight, 0, float('inf')),
+                ('filter_conf', filter_conf, 0, 1),
+                ('update_conf', update_conf, 0, 1),
+                ('momentum', momentum, 0, 1)):
+            if isinstance(value, bool) or \
+                    not isinstance(value, (int, float)) or \
+                    not low <= value <= high:
+                raise ValueError(
+                    f'{name} must be a number in [{low}, {high}], got '
+                    f'{value!r}')
+        ignore = tuple(ignore_index) if isinstance(
+            ignore_index, (list, tuple)) else (ignore_index, )
+        if not all(isinstance(v, int) and not isinstance(v, bool)
+                   for v in ignore):
+            raise ValueError(
+                f'ignore_index must be an int or a list of ints, got '
+                f'{ignore_index!r}')
         self.num_classes = num_classes
         self.feat_channels = feat_channels
         self.pull_weight = pull_weight
@@ -103,8 +111,7 @@ class SemanticAnchorLoss(nn.Module):
         self.filter_conf = filter_conf
         self.update_conf = update_conf
         self.momentum = momentum
-        self.ignore_index = tuple(ignore_index) if isinstance(
-            ignore_index, (list, tuple)) else (ignore_index, )
+        self.ignore_index = ignore
 
         self.register_buffer('predefined_anchors',
                              torch.randn(num_classes, feat_channels))
@@ -176,11 +183,11 @@ class SemanticAnchorLoss(nn.Module):
     def _sync_ranks_once(self) -> None:
         """Start every rank from rank 0's anchors (buffers are not broadcast
         by mmengine's DDP wrapper), e.g. if ranks were seeded differently."""
-        if self._ranks_synced or _world_size() == 1:
+        if self._ranks_synced or get_world_size() == 1:
             return
         for buf in (self.predefined_anchors, self.semantic_anchors,
                     self.anchors_initialized):
-            torch_dist.broadcast(buf, src=0)
+            broadcast(buf, src=0)
         self._ranks_synced = True
 
     @torch.no_grad()
@@ -189,10 +196,10 @@ class SemanticAnchorLoss(nn.Module):
         """Open the gate iff every anchor passed on every rank; while open,
         move the EMA anchors towards the (rank-averaged) semantic anchors."""
         anchors = anchors.detach().float()
-        world_size = _world_size()
+        world_size = get_world_size()
         if world_size > 1:
             packed = torch.cat([anchors.flatten(), passed.float()[None]])
-            torch_dist.all_reduce(packed)
+            all_reduce(packed)
             anchors = (packed[:-1] / world_size).view_as(anchors)
             passed = packed[-1] == world_size
         moved = torch.where(

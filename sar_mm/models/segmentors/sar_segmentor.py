@@ -1,4 +1,3 @@
-import inspect
 from contextlib import contextmanager
 from typing import List, Optional
 
@@ -8,9 +7,9 @@ from mmseg.registry import MODELS
 from mmseg.utils import SampleList
 from torch import Tensor, nn
 
-from ..losses.semantic_anchor_loss import SemanticAnchorLoss
 from ...utils.errors import UserInputError
 from ..utils import check_label_range
+from ..utils.sar_builder import build_sar
 
 
 @contextmanager
@@ -66,22 +65,13 @@ class SARSegmentorMixin:
             raise UserInputError(
                 f'SAR needs a multi-class classifier, but {head_type} is in '
                 f'binary mode (out_channels={head.out_channels}).')
-        sar = dict(sar or {})
-        allowed = set(inspect.signature(SemanticAnchorLoss).parameters) - {
-            'num_classes', 'feat_channels'
-        }
-        unknown = sorted(set(sar) - allowed - {'type'})
-        if unknown:
-            raise UserInputError(
-                f'unknown key(s) {unknown} in sar=dict(...); valid keys: '
-                f'{sorted(allowed)}')
-        sar.setdefault('type', 'SemanticAnchorLoss')
-        sar.setdefault('ignore_index', head.ignore_index)
-        self.sar = MODELS.build(
+        self.sar = build_sar(
             sar,
-            default_args=dict(
-                num_classes=head.num_classes,
-                feat_channels=head.conv_seg.in_channels))
+            MODELS,
+            num_classes=head.num_classes,
+            feat_channels=head.conv_seg.in_channels,
+            ignore_index=head.ignore_index,
+            owner=f'{type(self).__name__} ({head_type})')
 
     @property
     def sar_head(self) -> nn.Module:

@@ -189,7 +189,8 @@ def test_bf16_autocast_gives_finite_fp32_losses():
 def test_bad_construction_and_inputs():
     with pytest.raises(ValueError, match='>= 2 classes'):
         SemanticAnchorLoss(num_classes=1, feat_channels=4)
-    with pytest.raises(ValueError, match='update_conf must be in'):
+    with pytest.raises(ValueError,
+                       match=r'update_conf must be a number in \[0, 1\]'):
         SemanticAnchorLoss(num_classes=2, feat_channels=4, update_conf=1.5)
     sar = SemanticAnchorLoss(num_classes=2, feat_channels=4)
     with pytest.raises(ValueError, match='4 feature channels'):
