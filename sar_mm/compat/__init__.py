@@ -8,6 +8,7 @@ mmcv 2.1.0 on current PyTorch (see README.md, "Compatibility notes"):
 * :mod:`.dist`: ``--launcher pytorch`` on a machine without CUDA.
 * :mod:`.amp`: ``--amp`` on a machine without CUDA (bf16 autocast).
 * :mod:`.atomic_save`: checkpoints written atomically (no truncated files).
+* :mod:`.hue`: ``mmcv.adjust_hue`` with negative hue factors on NumPy 2.
 """
 from .mmcv_ops import install_mmcv_ops_shim, mmcv_full_available
 
@@ -18,8 +19,10 @@ def apply_compat() -> None:
     from . import amp, dist  # noqa: F401  (registers the wrappers)
     from .atomic_save import install_atomic_local_backend
     from .checkpoint import install_safe_checkpoint_loading
+    from .hue import install_hue_fix
     install_safe_checkpoint_loading()
     install_atomic_local_backend()
+    install_hue_fix()
 
 
 __all__ = ['apply_compat', 'install_mmcv_ops_shim', 'mmcv_full_available']

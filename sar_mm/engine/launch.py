@@ -16,9 +16,11 @@ from urllib.error import URLError
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
+from mmengine.dataset import BaseDataset
 from mmengine.registry import DATASETS, init_default_scope
 
 from ..compat.dist import setup_cpu_distributed
+from ..datasets.semi_split_dataset import check_disjoint_splits
 from ..utils.errors import UserInputError
 
 SUPPORTED_SCOPES = ('mmseg', 'mmpretrain')
@@ -91,7 +93,7 @@ def _dataset_cfgs(cfg: Config) -> Iterator[Tuple[str, dict]]:
             if not isinstance(ds, dict):
                 continue
             yield path, ds
-            if 'dataset' in ds:
+            if 'dataset' in ds and not _lists_own_samples(ds.get('type')):
                 stack.append((f'{path}.dataset', ds['dataset']))
             for i, sub in enumerate(ds.get('datasets', [])):
                 stack.append((f'{path}.datasets.{i}', sub))
@@ -104,17 +106,26 @@ def _dataset_class(type_):
         return registry.get(type_)
 
 
+def _lists_own_samples(type_) -> bool:
+    """Datasets (not wrappers such as ConcatDataset) list their samples,
+    even those built on another dataset's config (SemiSplitDataset)."""
+    cls = _dataset_class(type_)
+    return isinstance(cls, type) and issubclass(cls, BaseDataset)
+
+
 def check_datasets(cfg: Config) -> None:
     """Fail early, with one line, on datasets that cannot work.
 
     For every dataset of every loader: its ``data_root`` exists (datasets
     that generate their data on first use, with a ``generates_data`` class
     attribute such as ``LTDigitScenes``, are exempt), it lists at least one
-    sample, and every listed annotation file exists. This lists the samples
+    sample, and every listed annotation file exists; no image is both in
+    a labelled and an unlabelled split. This lists the samples
     once more than the Runner will, which costs seconds at most, and turns
     errors that would surface deep in mmengine or in a dataloader worker into
     one line.
     """
+    listed = []
     for path, ds in _dataset_cfgs(cfg):
         dataset_cls = _dataset_class(ds.get('type'))
         root = ds.get('data_root')
@@ -125,7 +136,7 @@ def check_datasets(cfg: Config) -> None:
                 f'exist. Prepare the dataset as described in {DATASET_DOCS}, '
                 f'or point the config at it with --cfg-options '
                 f'{path}.data_root=PATH')
-        if 'dataset' in ds or 'datasets' in ds or dataset_cls is None:
+        if not _lists_own_samples(dataset_cls):
             continue  # wrappers: their inner datasets are checked
         with DATASETS.switch_scope_and_registry(None) as registry:
             dataset = registry.build(dict(ds, lazy_init=True))
@@ -146,6 +157,8 @@ def check_datasets(cfg: Config) -> None:
                 f'{len(missing)} image(s) of {path} ({ds.get("type")}) have '
                 f'no annotation file, e.g. {missing[:3]}. Add them or remove '
                 f'the images.')
+        listed.append((dataset, data_list))
+    check_disjoint_splits(listed)
 
 
 def add_default_hooks(cfg: Config, names=('DataCheckHook', )) -> None:

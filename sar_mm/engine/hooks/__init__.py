@@ -1,9 +1,10 @@
 from .class_counts_hook import ClassCountsHook, dataset_class_counts
 from .data_check_hook import DataCheckHook, classifier_heads
 from .gh_schedule_hook import GHScheduleHook
+from .mean_teacher_hook import MeanTeacherHook
 from .rng_state_hook import RNGStateHook
 
 __all__ = [
-    'ClassCountsHook', 'DataCheckHook', 'GHScheduleHook', 'RNGStateHook',
-    'classifier_heads', 'dataset_class_counts'
+    'ClassCountsHook', 'DataCheckHook', 'GHScheduleHook', 'MeanTeacherHook',
+    'RNGStateHook', 'classifier_heads', 'dataset_class_counts'
 ]

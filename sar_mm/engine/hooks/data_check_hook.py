@@ -50,7 +50,9 @@ class DataCheckHook(Hook):
 
     def _model(self, runner) -> nn.Module:
         model = runner.model
-        return model.module if is_model_wrapper(model) else model
+        model = model.module if is_model_wrapper(model) else model
+        # semi-supervised models: the heads are the student's
+        return getattr(model, 'student', model)
 
     def _check_classes(self, runner, loader_name: str) -> None:
         dataset = getattr(runner, loader_name).dataset
@@ -85,8 +87,22 @@ class DataCheckHook(Hook):
             return
         num_classes = heads[0].num_classes
         ignore = tuple({getattr(h, 'ignore_index', 255) for h in heads})
-        samples = data_batch['data_samples']
-        inputs = data_batch.get('inputs')
+        samples, inputs = data_batch['data_samples'], data_batch.get('inputs')
+        if isinstance(samples, dict):  # MultiBranch batches: every branch
+            for branch, branch_samples in samples.items():
+                branch_inputs = inputs.get(branch) if isinstance(
+                    inputs, dict) else None
+                keep = [i for i, s in enumerate(branch_samples)
+                        if s is not None]
+                self._check_samples(
+                    [branch_samples[i] for i in keep],
+                    None if branch_inputs is None else
+                    [branch_inputs[i] for i in keep], num_classes, ignore)
+        else:
+            self._check_samples(samples, inputs, num_classes, ignore)
+
+    @staticmethod
+    def _check_samples(samples, inputs, num_classes, ignore) -> None:
         if isinstance(inputs, torch.Tensor):
             inputs = list(inputs)
         # multi-view batches hold one tensor per view, not per sample
