@@ -241,8 +241,8 @@ class SemiBaseSegmentor(BaseModel):
     def check_branches(self, inputs: Dict[str, Tensor],
                        data_samples: Dict[str, SampleList]) -> None:
         needed = (self.sup_branch, self.weak_branch) + self.strong_branches
-        missing = [b for b in needed if b not in inputs]
-        if not isinstance(inputs, dict) or missing:
+        if not isinstance(inputs, dict) or \
+                any(b not in inputs for b in needed):
             found = sorted(inputs) if isinstance(inputs, dict) else \
                 type(inputs).__name__
             raise UserInputError(
@@ -250,6 +250,12 @@ class SemiBaseSegmentor(BaseModel):
                 f'{list(needed)} (MultiBranch in the labelled and unlabelled '
                 f'pipelines, MultiSourceSampler in the dataloader), got '
                 f'{found}.')
+        sizes = {b: tuple(inputs[b].shape[2:]) for b in needed}
+        if len(set(sizes.values())) > 1:
+            raise UserInputError(
+                f'the branches of a training batch differ in image size '
+                f'({sizes}); set the data preprocessor\'s size to the crop '
+                f'size so that every branch is padded to it.')
         for sample in data_samples[self.strong_branches[0]][:1]:
             if 'cutmix_box' not in sample.metainfo:
                 raise UserInputError(

@@ -1,6 +1,6 @@
 # UniMatch on LTDigitScenes 1/8: the FixMatch demo with the feature-
 # perturbation stream and two strong views per unlabelled scene.
-_base_ = ['./fixmatch-fcn_r18-d8_1xb8-3k_lt-digit-scenes-1-8-64x64.py']
+_base_ = ['./fixmatch-fcn_r18-d8_1xb8-2k_lt-digit-scenes-1-8-64x64.py']
 
 model = dict(type='UniMatchSegmentor')
 
@@ -19,7 +19,7 @@ unlabelled = dict(
         dict(
             type='MultiBranch',
             branch_field=branch_field,
-            unsup_weak=[dict(type='PackSegInputs')],
+            unsup_weak=_base_.weak_view,
             unsup_strong1=_base_.strong_view,
             unsup_strong2=_base_.strong_view)
     ])

@@ -1,0 +1,43 @@
+# UniMatch, Pascal VOC 2012 with 1,464 labelled images (UniMatch's
+# high-quality split) and the other 9,118 of the 10,582 unlabelled:
+# DeepLabV3+ R101-D16, 4 GPUs x (2 labelled + 2 unlabelled), SGD lr 0.001
+# (decode head x10), momentum 0.9, weight decay 1e-4, poly 0.9 to 0 over
+# 80 epochs of the unlabelled set (9,118 // 8 x 80 = 91,120 iterations).
+# UniMatch's published result (reference, not reproduced here): 81.2 mIoU.
+_base_ = [
+    '../_base_/models/deeplabv3plus_r50-d16.py',
+    '../_base_/datasets/semi_pascal_voc12_aug.py',
+    'mmseg::_base_/default_runtime.py',
+    'mmseg::_base_/schedules/schedule_80k.py',
+]
+custom_imports = dict(imports=['sar_mm'], allow_failed_imports=False)
+# every branch of a batch padded to the crop (the Runner hands this to the
+# model, which wraps it in MultiBranchDataPreprocessor)
+data_preprocessor = dict(size=_base_.crop_size)
+segmentor = dict(
+    _base_.model,
+    data_preprocessor=dict(_base_.data_preprocessor, size=_base_.crop_size),
+    pretrained='open-mmlab://resnet101_v1c',
+    backbone=dict(_base_.model.backbone, depth=101),
+    decode_head=dict(_base_.model.decode_head, num_classes=21))
+model = dict(
+    _delete_=True,
+    type='UniMatchSegmentor',
+    segmentor=segmentor,
+    semi_train_cfg=dict(conf_thresh=0.95))
+
+max_iters = 91120
+optim_wrapper = dict(
+    optimizer=dict(lr=0.001, weight_decay=1e-4),
+    paramwise_cfg=dict(custom_keys=dict(decode_head=dict(lr_mult=10.0))))
+param_scheduler = [
+    dict(
+        type='PolyLR',
+        eta_min=0.0,
+        power=0.9,
+        begin=0,
+        end=max_iters,
+        by_epoch=False)
+]
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters // 10)
+default_hooks = dict(checkpoint=dict(interval=max_iters // 10))
