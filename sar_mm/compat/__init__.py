@@ -9,6 +9,8 @@ mmcv 2.1.0 on current PyTorch (see README.md, "Compatibility notes"):
 * :mod:`.amp`: ``--amp`` on a machine without CUDA (bf16 autocast).
 * :mod:`.atomic_save`: checkpoints written atomically (no truncated files).
 * :mod:`.hue`: ``mmcv.adjust_hue`` with negative hue factors on NumPy 2.
+* :mod:`.config_index`: ``package::`` config paths resolved without
+  re-reading the package's model index every time.
 """
 from .mmcv_ops import install_mmcv_ops_shim, mmcv_full_available
 
@@ -19,10 +21,12 @@ def apply_compat() -> None:
     from . import amp, dist  # noqa: F401  (registers the wrappers)
     from .atomic_save import install_atomic_local_backend
     from .checkpoint import install_safe_checkpoint_loading
+    from .config_index import install_config_index_cache
     from .hue import install_hue_fix
     install_safe_checkpoint_loading()
     install_atomic_local_backend()
     install_hue_fix()
+    install_config_index_cache()
 
 
 __all__ = ['apply_compat', 'install_mmcv_ops_shim', 'mmcv_full_available']
