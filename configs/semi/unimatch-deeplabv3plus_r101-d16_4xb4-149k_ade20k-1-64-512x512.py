@@ -7,39 +7,25 @@
 # Pascal one. Published result of UniMatch R101 (UniMatch-V2's README;
 # reference, not reproduced here): 21.6 mIoU.
 _base_ = [
-    '../_base_/models/deeplabv3plus_r50-d16.py',
+    '../_base_/models/unimatch_deeplabv3plus_r50-d16.py',
     '../_base_/datasets/semi_ade20k.py',
     'mmseg::_base_/default_runtime.py',
-    'mmseg::_base_/schedules/schedule_80k.py',
+    '../_base_/schedules/semi_sgd_poly.py'
 ]
 custom_imports = dict(imports=['sar_mm'], allow_failed_imports=False)
 # every branch of a batch padded to the crop (the Runner hands this to the
 # model, which wraps it in MultiBranchDataPreprocessor)
 data_preprocessor = dict(size=_base_.crop_size)
-segmentor = dict(
-    _base_.model,
-    data_preprocessor=dict(_base_.data_preprocessor, size=_base_.crop_size),
-    pretrained='open-mmlab://resnet101_v1c',
-    backbone=dict(_base_.model.backbone, depth=101),
-    decode_head=dict(_base_.model.decode_head, num_classes=150))
 model = dict(
-    _delete_=True,
-    type='UniMatchSegmentor',
-    segmentor=segmentor,
+    segmentor=dict(
+        data_preprocessor=dict(size=_base_.crop_size),
+        pretrained='open-mmlab://resnet101_v1c',
+        backbone=dict(depth=101),
+        decode_head=dict(num_classes=150)),
     semi_train_cfg=dict(conf_thresh=0.95))
 
 max_iters = 149160
-optim_wrapper = dict(
-    optimizer=dict(lr=0.001, weight_decay=1e-4),
-    paramwise_cfg=dict(custom_keys=dict(decode_head=dict(lr_mult=10.0))))
-param_scheduler = [
-    dict(
-        type='PolyLR',
-        eta_min=0.0,
-        power=0.9,
-        begin=0,
-        end=max_iters,
-        by_epoch=False)
-]
+optim_wrapper = dict(paramwise_cfg=dict(custom_keys=dict(decode_head=dict(lr_mult=10.0))))
+param_scheduler = [dict(_base_.param_scheduler[0], end=max_iters)]
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters // 10)
 default_hooks = dict(checkpoint=dict(interval=max_iters // 10))

@@ -11,58 +11,37 @@
 _base_ = ['mmseg::_base_/datasets/ade20k.py', './semi_views.py']
 crop_size = (512, 512)
 split_dir = 'data/unimatch_splits/ade20k/1_64'
-branch_field = ['sup', 'unsup_weak', 'unsup_strong1', 'unsup_strong2']
-geometry = [
-    dict(type='RandomResizeByRatio', ratio_range=(0.5, 2.0)),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=1.0),
-    dict(type='RandomFlip', prob=0.5),
-]
 ade20k = dict(
     type='ADE20KDataset',
     data_root='data/ade/ADEChallengeData2016',
     data_prefix=dict(
         img_path='images/training', seg_map_path='annotations/training'))
+geometry = [
+    dict(type='RandomResizeByRatio', ratio_range=(0.5, 2.0)),
+    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=1.0),
+    dict(type='RandomFlip', prob=0.5),
+]
 labelled = dict(
     type='SemiSplitDataset',
     dataset=ade20k,
     split_file=f'{split_dir}/labeled.txt',
     pipeline=[
         dict(type='LoadImageFromFile'),
-        dict(type='LoadAnnotations'), *geometry,
-        dict(
-            type='MultiBranch',
-            branch_field=branch_field,
-            sup=[dict(type='PackSegInputs')])
+        dict(type='LoadAnnotations'), *geometry, _base_.labelled_views
     ])
 unlabelled = dict(
-    type='SemiSplitDataset',
-    dataset=ade20k,
+    labelled,
     split_file=f'{split_dir}/unlabeled.txt',
     labelled=False,
     pipeline=[
         dict(type='LoadImageFromFile'),
-        dict(type='LoadEmptySegMap'), *geometry,
-        dict(
-            type='MultiBranch',
-            branch_field=branch_field,
-            unsup_weak=_base_.weak_view,
-            unsup_strong1=_base_.strong_view,
-            unsup_strong2=_base_.strong_view)
+        dict(type='LoadEmptySegMap'), *geometry, _base_.unlabelled_views
     ])
 train_dataloader = dict(
     batch_size=4,
-    sampler=dict(
-        _delete_=True,
-        type='MultiSourceSampler',
-        batch_size=4,
-        source_ratio=[1, 1]),
+    sampler=_base_.semi_sampler,
     dataset=dict(
         _delete_=True, type='ConcatDataset', datasets=[labelled,
                                                        unlabelled]))
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='PackSegInputs')
-]
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=_base_.whole_image_pipeline))
 test_dataloader = val_dataloader

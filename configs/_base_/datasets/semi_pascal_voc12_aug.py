@@ -11,58 +11,37 @@
 _base_ = ['mmseg::_base_/datasets/pascal_voc12.py', './semi_views.py']
 crop_size = (321, 321)
 split_dir = 'data/unimatch_splits/pascal/1464'
-branch_field = ['sup', 'unsup_weak', 'unsup_strong1', 'unsup_strong2']
-geometry = [
-    dict(type='RandomResizeByRatio', ratio_range=(0.5, 2.0)),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=1.0),
-    dict(type='RandomFlip', prob=0.5),
-]
 voc = dict(
     type='PascalVOCDataset',
     data_root='data/VOCdevkit/VOC2012',
     data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClass'),
     ann_file='ImageSets/Segmentation/train.txt')
+geometry = [
+    dict(type='RandomResizeByRatio', ratio_range=(0.5, 2.0)),
+    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=1.0),
+    dict(type='RandomFlip', prob=0.5),
+]
 labelled = dict(
     type='SemiSplitDataset',
     dataset=voc,
     split_file=f'{split_dir}/labeled.txt',
     pipeline=[
         dict(type='LoadImageFromFile'),
-        dict(type='LoadAnnotations'), *geometry,
-        dict(
-            type='MultiBranch',
-            branch_field=branch_field,
-            sup=[dict(type='PackSegInputs')])
+        dict(type='LoadAnnotations'), *geometry, _base_.labelled_views
     ])
 unlabelled = dict(
-    type='SemiSplitDataset',
-    dataset=voc,
+    labelled,
     split_file=f'{split_dir}/unlabeled.txt',
     labelled=False,
     pipeline=[
         dict(type='LoadImageFromFile'),
-        dict(type='LoadEmptySegMap'), *geometry,
-        dict(
-            type='MultiBranch',
-            branch_field=branch_field,
-            unsup_weak=_base_.weak_view,
-            unsup_strong1=_base_.strong_view,
-            unsup_strong2=_base_.strong_view)
+        dict(type='LoadEmptySegMap'), *geometry, _base_.unlabelled_views
     ])
 train_dataloader = dict(
     batch_size=4,
-    sampler=dict(
-        _delete_=True,
-        type='MultiSourceSampler',
-        batch_size=4,
-        source_ratio=[1, 1]),
+    sampler=_base_.semi_sampler,
     dataset=dict(
         _delete_=True, type='ConcatDataset', datasets=[labelled,
                                                        unlabelled]))
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='PackSegInputs')
-]
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=_base_.whole_image_pipeline))
 test_dataloader = val_dataloader
