@@ -62,10 +62,12 @@ def free_port() -> int:
 def training_batches(cfg, cwd, count=1) -> list:
     """The first ``count`` batches of ``cfg.train_dataloader``, built and
     loaded with ``cwd`` as the working directory (where the configs'
-    relative data roots, such as the generated scenes, live)."""
+    relative data roots, such as the generated scenes, live); the
+    augmentations are seeded, so the batches are the same every time."""
     from mmengine.registry import init_default_scope
-    from mmengine.runner import Runner
+    from mmengine.runner import Runner, set_random_seed
     init_default_scope(cfg.get('default_scope', 'mmseg'))
+    set_random_seed(0)
     before = os.getcwd()
     os.chdir(cwd)
     try:

@@ -41,7 +41,8 @@ def data(cfg, tmp_path_factory):
 def build(cfg, **changes):
     init_default_scope('mmseg')
     model_cfg = copy.deepcopy(cfg.model)
-    model_cfg.update(changes)
+    for key, value in changes.items():  # replace, not merge
+        model_cfg[key] = value
     torch.manual_seed(0)
     return MODELS.build(model_cfg).train()
 
@@ -72,15 +73,20 @@ def upsampled(model, logits):
         align_corners=model.last_head.align_corners)
 
 
+def weak_valid(data):
+    """Where the weak views are image, not padding."""
+    return torch.stack([
+        s.gt_sem_seg.data[0] != 255
+        for s in data['data_samples']['unsup_weak']
+    ])
+
+
 def mixed_pseudo_labels(model, data, weak_logits):
     """Pseudo-labels, confidences and validity per pixel of the CutMixed
     strong views, by a loop: inside sample i's box, sample n-1-i's."""
     prob = upsampled(model, weak_logits).softmax(1)
     conf, labels = prob.max(1)
-    valid = torch.stack([
-        s.gt_sem_seg.data[0] != 255
-        for s in data['data_samples']['unsup_weak']
-    ])
+    valid = weak_valid(data)
     n = len(labels)
     out = [torch.empty_like(t) for t in (labels, conf, valid)]
     for i, sample in enumerate(data['data_samples']['unsup_strong']):
@@ -131,9 +137,8 @@ def test_unsup_loss_cutmix_threshold_padding_and_normaliser(cfg, data):
     assert 0 < expected
     # the share of confident pixels of the (unmixed) weak views
     weak_conf = upsampled(model, weak_logits).softmax(1).max(1)[0]
-    weak_valid = torch.ones_like(weak_conf, dtype=torch.bool)
-    weak_valid[0, 50:] = False
-    ratio = ((weak_conf >= threshold) & weak_valid).sum() / weak_valid.sum()
+    valid = weak_valid(data)
+    ratio = ((weak_conf >= threshold) & valid).sum() / valid.sum()
     assert losses['unsup.mask_ratio'].item() == pytest.approx(ratio.item())
 
 
@@ -224,8 +229,7 @@ def test_ema_teacher_gives_the_pseudo_labels(cfg, data):
     conf = upsampled(model, teacher_logits).softmax(1).max(1)[0]
     model.semi_train_cfg['conf_thresh'] = conf.median().item()
     losses = model.loss(**copy.deepcopy(data))
-    valid = torch.ones_like(conf, dtype=torch.bool)
-    valid[0, 50:] = False
+    valid = weak_valid(data)
     ratio = ((conf >= conf.median()) & valid).sum() / valid.sum()
     assert losses['unsup.mask_ratio'].item() == pytest.approx(ratio.item())
 
@@ -305,3 +309,27 @@ def test_batch_without_the_branches_is_refused(cfg, data):
     with pytest.raises(UserInputError, match='trains on batches with the '
                        'branches'):
         model.loss(**plain)
+
+
+def test_cascade_segmentor(cfg, data):
+    """OCRNet (CascadeEncoderDecoder): every stage's supervised loss, the
+    strong views' loss from the last stage, SAR on the OCR head."""
+    ocr = Config.fromstring(
+        "_base_ = ['mmseg::_base_/models/ocrnet_r50-d8.py']", '.py').model
+    norm_cfg = dict(type='BN', requires_grad=True)
+    ocr.update(pretrained=None, data_preprocessor=cfg.model.segmentor.
+               data_preprocessor)
+    ocr.backbone.update(depth=18, norm_cfg=norm_cfg)
+    ocr.decode_head[0].update(in_channels=256, channels=32, num_classes=11,
+                              norm_cfg=norm_cfg)
+    ocr.decode_head[1].update(in_channels=512, channels=32, ocr_channels=16,
+                              num_classes=11, norm_cfg=norm_cfg)
+    model = build(cfg, segmentor=ocr, sar=dict())
+    assert model.sar.feat_channels == 32
+    losses = model.loss(**copy.deepcopy(data))
+    for key in ('sup.decode_0.loss_ce', 'sup.decode_1.loss_ce',
+                'unsup.loss_s', 'unsup.loss_sar_pull', 'loss_sar_anchor'):
+        assert torch.isfinite(losses[key]), key
+    total = sum(v for k, v in losses.items() if 'loss' in k)
+    total.backward()
+    assert model.student.decode_head[1].conv_seg.weight.grad is not None

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from tests.test_models.test_segmentors.test_fixmatch_segmentor import (  # noqa: F401,E501
-    build, cfg, data, recorded_loss, upsampled)
+    build, cfg, data, recorded_loss, upsampled, weak_valid)
 
 
 @pytest.fixture
@@ -43,10 +43,7 @@ def test_feature_perturbation_loss_by_hand(cfg, unimatch_data):
     threshold = conf.median().item()
     model.semi_train_cfg['conf_thresh'] = threshold
     losses, _, _, _ = recorded_loss(model, unimatch_data)
-    valid = torch.stack([
-        s.gt_sem_seg.data[0] != 255
-        for s in unimatch_data['data_samples']['unsup_weak']
-    ])
+    valid = weak_valid(unimatch_data)
     confident = (conf >= threshold) & valid
     expected = -conf[confident].log().sum() / valid.sum()
     assert losses['unsup.loss_fp'].item() == pytest.approx(
