@@ -27,6 +27,7 @@ from tests.utils import REPO, TEST_CONFIGS, run_tool
 pytestmark = pytest.mark.slow
 TINY = TEST_CONFIGS / 'fcn_tiny_lt-digit-scenes.py'
 TINY_SAR = TEST_CONFIGS / 'fcn_tiny_lt-digit-scenes_sar.py'
+TINY_SAR_LT = TEST_CONFIGS / 'fcn_tiny_lt-digit-scenes_sar_lt.py'
 DATA = 'data/lt_digit_scenes_tiny'
 
 
@@ -78,8 +79,13 @@ def test_wrong_num_classes(cwd):
     assert not list((cwd / 'wd').glob('iter_*.pth'))
 
 
-@pytest.mark.parametrize('config', [TINY, TINY_SAR], ids=['fcn', 'sar'])
+@pytest.mark.parametrize(
+    'config', [TINY, TINY_SAR, TINY_SAR_LT],
+    ids=['fcn', 'sar', 'sar+sampler+cbce'])
 def test_label_value_out_of_range(cwd, config):
+    """Checked once, on the CPU batch (DataCheckHook): the modules of the
+    step (SAR, the sampler, the class-balanced loss) check nothing on the
+    device."""
     label = cv2.imread(str(ann(cwd)), cv2.IMREAD_UNCHANGED)
     label[10:20, 10:20] = 50
     cv2.imwrite(str(ann(cwd)), label)
