@@ -183,6 +183,19 @@ def test_test_tool_bad_checkpoints(cwd, kind):
     assert not marker.exists()
 
 
+def test_test_tool_unpickles_a_checkpoint_only_when_trusted(cwd):
+    """--trust-checkpoint FILE: that file is unpickled in full (here its
+    payload runs, proving it); the same call without it refuses."""
+    ckpt, marker = cwd / 'old_format.pth', cwd / 'payload_ran'
+    write_malicious_checkpoint(ckpt, marker)
+    one_error_line(run_tool(['test.py', TINY, ckpt], cwd))
+    assert not marker.exists()
+    result = run_tool(['test.py', TINY, ckpt, '--trust-checkpoint', ckpt],
+                      cwd)
+    assert marker.exists()
+    assert 'refused' not in result.stderr
+
+
 @pytest.mark.parametrize('path', ['resume', 'load_from'])
 def test_train_refuses_malicious_checkpoints(cwd, path):
     marker = cwd / 'payload_ran'
