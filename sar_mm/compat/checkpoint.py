@@ -30,6 +30,7 @@ from typing import Set
 import numpy as np
 import torch
 from mmengine.runner.checkpoint import CheckpointLoader
+from mmengine.utils import digit_version
 
 from ..utils.errors import UserInputError
 
@@ -37,6 +38,10 @@ from ..utils.errors import UserInputError
 class CheckpointError(UserInputError, RuntimeError):
     """A checkpoint file is missing, corrupt, or refused as unsafe."""
 
+
+#: The first torch whose ``add_safe_globals`` takes ``(obj, name)`` pairs,
+#: which the allow-list needs (setup.py's lower bound).
+MIN_TORCH = '2.6'
 
 #: Environment variable listing checkpoint files to unpickle in full.
 TRUSTED_CHECKPOINTS_ENV = 'SAR_MM_TRUSTED_CHECKPOINTS'
@@ -188,7 +193,12 @@ def load_from_local(filename, map_location=None):
 
 def install_safe_checkpoint_loading() -> None:
     """Allow-list mmengine's checkpoint classes and route local loads
-    through :func:`safe_load`."""
+    through :func:`load_from_local`."""
+    if digit_version(torch.__version__) < digit_version(MIN_TORCH):
+        raise ImportError(
+            f'sar_mm needs torch>={MIN_TORCH} (weights-only checkpoint '
+            f'loading with an allow-list), found {torch.__version__}; '
+            f'upgrade torch or see README.md, "Installation".')
     torch.serialization.add_safe_globals(MMENGINE_CHECKPOINT_GLOBALS)
     CheckpointLoader.register_scheme(
         prefixes='', loader=load_from_local, force=True)

@@ -11,9 +11,9 @@ from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader
 
 import sar_mm.compat.checkpoint as checkpoint_module
-from sar_mm.compat.checkpoint import (TRUSTED_CHECKPOINTS_ENV, CheckpointError,
-                                     load_from_local, safe_load,
-                                     trust_checkpoint)
+from sar_mm.compat.checkpoint import (MIN_TORCH, TRUSTED_CHECKPOINTS_ENV,
+                                     CheckpointError, load_from_local,
+                                     safe_load, trust_checkpoint)
 
 
 class Payload:
@@ -131,3 +131,8 @@ def test_trusted_checkpoint_is_unpickled_only_on_request(
 def test_trusting_a_missing_file_is_an_error(tmp_path, no_trust):
     with pytest.raises(CheckpointError, match='does not exist: .*nope.pth'):
         trust_checkpoint(str(tmp_path / 'nope.pth'))
+
+
+def test_setup_requires_the_torch_the_allow_list_needs(repo):
+    setup = (repo / 'setup.py').read_text()
+    assert f"'torch>={MIN_TORCH}'" in setup
