@@ -1,15 +1,24 @@
 """What the benchmark scripts share: the statistics they report, the device
-synchronisation around timed code, and a fake segmentation batch.
+synchronisation around timed code, a fake segmentation batch, and a counter
+of the calls that would make a CUDA host wait for the device.
 
 Imported by the scripts next to it (``benchmarks/`` is on ``sys.path`` when
 one of them runs) and by the tests (``from benchmarks.common import ...``).
 """
+import os.path as osp
 import statistics
+import sys
+from collections import Counter
+from contextlib import ExitStack
 from typing import Optional, Sequence, Tuple
+from unittest import mock
 
 import torch
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
+
+SAR_MM = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
+                  'sar_mm') + osp.sep
 
 
 def mean_std(values: Sequence[Optional[float]]) -> Tuple[float, float]:
@@ -58,3 +67,75 @@ def fake_seg_batch(num_classes: int,
                 pad_shape=(crop, crop)))
         samples.append(sample)
     return dict(inputs=inputs, data_samples=samples)
+
+
+class HostReads:
+    """Counts, inside a ``with`` block, the tensor calls that make a CUDA
+    host wait for the device: reading a value back (``item``, ``tolist``,
+    ``bool(t)``...), or sizing an output by the data (``nonzero``,
+    ``unique``, ``bincount``, boolean-mask indexing).
+
+    On CPU nothing waits, so the calls themselves are counted, split by who
+    made them: ``ours`` lists ``'name file:line'`` of the calls made by
+    sar_mm's code, ``upstream`` counts the others (torch's own Python code,
+    mmengine, mmseg, mmpretrain).
+    """
+
+    METHODS = ('item', 'tolist', 'numpy', 'cpu', 'nonzero', 'unique',
+               'bincount', 'masked_select', '__bool__', '__int__',
+               '__float__', '__index__')
+    FUNCTIONS = ('nonzero', 'argwhere', 'unique', 'bincount',
+                 'masked_select')
+
+    def __init__(self):
+        self.ours, self.upstream = [], Counter()
+        self._stack = ExitStack()
+
+    def _record(self, name):
+        frame = sys._getframe(2)  # the caller of the patched function
+        if frame.f_code.co_filename.startswith(SAR_MM):
+            self.ours.append(f'{name} {frame.f_code.co_filename[len(SAR_MM):]}'
+                             f':{frame.f_lineno}')
+        else:
+            self.upstream[name] += 1
+
+    def _counting(self, name, original, counts=lambda *a, **k: True):
+
+        def wrapper(*args, **kwargs):
+            if counts(*args, **kwargs):
+                self._record(name)
+            return original(*args, **kwargs)
+
+        return wrapper
+
+    @staticmethod
+    def _bool_mask(tensor, index, *args):
+        indices = index if isinstance(index, tuple) else (index, )
+        return any(
+            isinstance(i, torch.Tensor) and i.dtype == torch.bool
+            for i in indices)
+
+    def __enter__(self):
+        patches = [(torch.Tensor, name, getattr(torch.Tensor, name))
+                   for name in self.METHODS]
+        patches += [(torch, name, getattr(torch, name))
+                    for name in self.FUNCTIONS]
+        for owner, name, original in patches:
+            self._stack.enter_context(
+                mock.patch.object(owner, name,
+                                  self._counting(name, original)))
+        self._stack.enter_context(
+            mock.patch.object(
+                torch.Tensor, '__getitem__',
+                self._counting('bool-mask indexing',
+                               torch.Tensor.__getitem__, self._bool_mask)))
+        self._stack.enter_context(
+            mock.patch.object(
+                torch, 'where',
+                self._counting('torch.where(condition)', torch.where,
+                               lambda *args, **kwargs: len(args) +
+                               len(kwargs) == 1)))
+        return self
+
+    def __exit__(self, *exc):
+        self._stack.close()

@@ -123,20 +123,13 @@ def _mmengine_checkpoint_globals() -> list:
 MMENGINE_CHECKPOINT_GLOBALS = _mmengine_checkpoint_globals()
 
 
-def safe_load(filename: str, map_location=None):
-    """``torch.load`` with ``weights_only=True`` and clear errors.
-
-    Raises:
-        CheckpointError: The file does not exist, is corrupt or truncated,
-            or holds Python objects outside the allow-list (it may carry
-            code; it is refused without running it).
-    """
+def _load(filename: str, map_location, weights_only: bool):
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise CheckpointError(f'checkpoint file not found: {filename}')
     try:
         return torch.load(
-            filename, map_location=map_location, weights_only=True)
+            filename, map_location=map_location, weights_only=weights_only)
     except pickle.UnpicklingError as err:
         text = str(err)
         if 'Weights only load failed' in text:
@@ -161,25 +154,22 @@ def safe_load(filename: str, map_location=None):
             f'({first_line[:200]})') from None
 
 
-def trusted_load(filename: str, map_location=None):
-    """``torch.load`` with full unpickling, for a file the user trusts.
+def safe_load(filename: str, map_location=None):
+    """``torch.load`` with ``weights_only=True`` and clear errors.
 
     Raises:
-        CheckpointError: The file does not exist, or is corrupt or
-            truncated.
+        CheckpointError: The file does not exist, is corrupt or truncated,
+            or holds Python objects outside the allow-list (it may carry
+            code; it is refused without running it).
     """
-    filename = osp.expanduser(filename)
-    if not osp.isfile(filename):
-        raise CheckpointError(f'checkpoint file not found: {filename}')
-    try:
-        return torch.load(
-            filename, map_location=map_location, weights_only=False)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError,
-            OSError) as err:
-        first_line = (str(err).splitlines() or [type(err).__name__])[0]
-        raise CheckpointError(
-            f'checkpoint file {filename} is corrupt or truncated '
-            f'({first_line[:200]})') from None
+    return _load(filename, map_location, weights_only=True)
+
+
+def trusted_load(filename: str, map_location=None):
+    """``torch.load`` with full unpickling, for a file the user trusts
+    (:func:`trust_checkpoint`); same errors as :func:`safe_load` for a
+    missing, corrupt or truncated file."""
+    return _load(filename, map_location, weights_only=False)
 
 
 def load_from_local(filename, map_location=None):

@@ -20,11 +20,11 @@ from mmengine.runner import Runner
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 from mmseg.registry import MODELS as SEG_MODELS
 
-from benchmarks.common import fake_seg_batch
+from benchmarks.common import HostReads, fake_seg_batch
 from sar_mm.models.losses import BalancedSupConLoss
 from sar_mm.models.utils import ClassCountsMixin, check_label_range
 from tests.test_models.test_losses.supcon_reference import random_batch
-from tests.utils import DEMO_CONFIGS, REPO, TEST_CONFIGS, HostReads
+from tests.utils import DEMO_CONFIGS, REPO, TEST_CONFIGS
 
 
 def reads_in_second_step(model, data):
