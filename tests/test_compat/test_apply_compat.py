@@ -7,6 +7,8 @@ import pytest
 
 from tests.utils import tool_env
 
+pytestmark = pytest.mark.slow
+
 PROBE = """
 import sar_mm
 from mmengine.fileio import get_file_backend

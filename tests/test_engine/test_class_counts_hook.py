@@ -89,6 +89,7 @@ def test_a_checkpoint_tested_with_other_training_counts_is_refused(
         runner.test()
 
 
+@pytest.mark.slow
 def test_the_tools_keep_the_hook_whatever_custom_hooks_say(repo, tmp_path):
     """A user's own custom_hooks list cannot drop the counts: tools/train.py
     adds the hook, and the run's groups follow the training ratio."""
