@@ -250,12 +250,13 @@ def amp(args):
         math.isfinite(v) for v in losses)
     wrapper = 'AmpOptimWrapper (fp16, dynamic loss scale)' \
         if args.device == 'cuda' else 'CPUAmpOptimWrapper (bf16)'
+    ends = f', first {losses[0]:.4f}, last {losses[-1]:.4f}' \
+        if losses else ''
     lines = [
         f'`tools/train.py {osp.relpath(SAR_DEMO, REPO)} --amp`, {iters} '
         f'iterations, {wrapper}: {len(losses)} losses logged, '
-        f'{sum(map(math.isfinite, losses))} finite'
-        f'{"" if not losses else f", first {losses[0]:.4f}, last {losses[-1]:.4f}"}'
-        f'. **{"pass" if ok else "FAIL"}**'
+        f'{sum(map(math.isfinite, losses))} finite{ends}. '
+        f'**{"pass" if ok else "FAIL"}**'
     ]
     if result.returncode != 0:
         lines += ['', '```', result.stderr[-3000:], '```']
@@ -285,6 +286,8 @@ def overhead(args):
     # a quick run checks that the stage works; its tiny sizes measure nothing
     ok = on_target or args.quick
     crop = size[1]
+    note = ' (a quick run: tiny sizes, not a measurement)' if args.quick \
+        else ''
     return ok, [
         f'`benchmarks/sar_overhead.py --device {args.device} '
         f'{" ".join(size)}`: DeepLabV3-R50-D8, 150 classes, base vs SAR '
@@ -294,7 +297,7 @@ def overhead(args):
         f'<= {TARGET_RATIO} |',
         f'| peak memory | {memory_ratio:.3f} | <= {TARGET_RATIO} |', '',
         f'Crop {crop}: **{"on target" if on_target else "over target"}**'
-        f'{" (a quick run: tiny sizes, not a measurement)" if args.quick else ""}.'
+        f'{note}.'
     ]
 
 
@@ -387,7 +390,9 @@ def sync(args):
         with attributed_syncs() as found:
             model.train_step(data, optim)
         ours = found['ours']
-        upstream = found['upstream'].most_common(8)
+        upstream = ', '.join(
+            f'`{where.split("site-packages" + os.sep)[-1]}` x{n}'
+            for where, n in found['upstream'].most_common(8)) or 'none'
         lines += [
             "Forward and backward of each module under "
             "`torch.cuda.set_sync_debug_mode('error')`:", '',
@@ -397,8 +402,7 @@ def sync(args):
             f"`'warn'`, each synchronisation attributed:", '',
             f'sar_mm syncs: {len(ours)} {ours[:8]}', '',
             'upstream (mmengine data transfer, mmseg accuracy and '
-            'losses...): ' + (', '.join(f'`{osp.relpath(w, REPO) if w.startswith(REPO) else w}` x{n}'
-                                        for w, n in upstream) or 'none')
+            f'losses...): {upstream}'
         ]
     ok &= not ours
     return ok, lines
@@ -464,7 +468,8 @@ def main():
             f'({time.time() - start:.0f} s)', '', *lines, ''
         ]
         print('\n'.join(sections[-len(lines) - 3:]), flush=True)
-    sections.append(f'Result: {"all checks pass" if not failed else "failed: " + ", ".join(failed)}.')
+    sections.append('Result: all checks pass.' if not failed else
+                    f'Result: failed: {", ".join(failed)}.')
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     with open(args.out, 'w') as f:
         f.write('\n'.join(sections) + '\n')

@@ -22,9 +22,9 @@ the whole process:
   backend) are never left truncated.
 
 Each can be switched off, for the process, by naming it in the environment
-variable ``SAR_MM_COMPAT_OFF`` before ``sar_mm`` is imported, e.g.
-``SAR_MM_COMPAT_OFF=atomic_save`` or ``SAR_MM_COMPAT_OFF=atomic_save,checkpoint``
-(upstream's behaviour then returns, with the problem it fixes).
+variable ``SAR_MM_COMPAT_OFF`` (comma-separated) before ``sar_mm`` is
+imported, e.g. ``SAR_MM_COMPAT_OFF=atomic_save``; upstream's behaviour then
+returns, with the problem it fixes.
 
 The other two replace nothing: they register classes that are used only
 when chosen (the tools choose them on a machine without CUDA):
