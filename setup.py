@@ -28,13 +28,14 @@ setup(
     python_requires='>=3.9',
     packages=find_packages(include=['sar_mm', 'sar_mm.*']),
     install_requires=[
-        'torch>=2.0',
+        # torch.serialization.add_safe_globals with (obj, name) pairs,
+        # which the weights-only checkpoint loading registers (2.6)
+        'torch>=2.6',
         'torchvision',
         'mmengine>=0.10.0,<0.11',
         'mmsegmentation>=1.2.2,<1.3',
         'mmpretrain>=1.2.0,<1.3',
         'numpy',
-        'scipy',
         'scikit-learn',
         'matplotlib',
         'tqdm',

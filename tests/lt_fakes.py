@@ -1,7 +1,7 @@
-"""Fake long-tailed classification data in the real on-disk formats.
-
-CIFAR's pickled python batches and ImageNet-LT's split files with a few
-tiny JPEGs, small enough to write in a test's tmp_path.
+"""Fake data in the real on-disk formats, small enough to write in a
+test's tmp_path: CIFAR's pickled python batches, ImageNet-LT's split files
+with a few tiny JPEGs, and ADE20K's and Cityscapes' image and label folders
+as mmseg reads them.
 """
 import pickle
 from pathlib import Path
@@ -68,4 +68,43 @@ def write_fake_imagenet_lt(root, num_classes=1000, train_counts=None,
     for split, labels in splits.items():
         lines = [f'{images[i % num_images]} {c}' for i, c in enumerate(labels)]
         (root / f'ImageNet_LT_{split}.txt').write_text('\n'.join(lines) + '\n')
+    return str(root)
+
+
+def write_fake_ade20k(root, splits=(('training', 4), ('validation', 2)),
+                      size=(64, 80), seed=0):
+    """``images/<split>/*.jpg`` and ``annotations/<split>/*.png`` under
+    ``root``, labels 0..150 (0 is "other", which ``reduce_zero_label``
+    ignores); returns ``root``."""
+    rng = np.random.RandomState(seed)
+    root = Path(root)
+    for split, count in splits:
+        for sub in ('images', 'annotations'):
+            (root / sub / split).mkdir(parents=True, exist_ok=True)
+        for i in range(count):
+            name = f'ADE_{split}_{i:08d}'
+            cv2.imwrite(str(root / 'images' / split / f'{name}.jpg'),
+                        rng.randint(0, 256, (*size, 3), np.uint8))
+            cv2.imwrite(str(root / 'annotations' / split / f'{name}.png'),
+                        rng.randint(0, 151, size, np.uint8))
+    return str(root)
+
+
+def write_fake_cityscapes(root, count=3, size=(32, 64), seed=0):
+    """``leftImg8bit/train/aachen/`` and ``gtFine/train/aachen/`` under
+    ``root``, train ids 0..18 and the first rows 255; returns ``root``."""
+    rng = np.random.RandomState(seed)
+    root = Path(root)
+    for sub in ('leftImg8bit/train/aachen', 'gtFine/train/aachen'):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        name = f'aachen_{i:06d}_000019'
+        label = rng.randint(0, 19, size, np.uint8)
+        label[:4] = 255
+        cv2.imwrite(
+            str(root / 'leftImg8bit/train/aachen' / f'{name}_leftImg8bit.png'),
+            rng.randint(0, 256, (*size, 3), np.uint8))
+        cv2.imwrite(
+            str(root / 'gtFine/train/aachen' /
+                f'{name}_gtFine_labelTrainIds.png'), label)
     return str(root)

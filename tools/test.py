@@ -95,7 +95,8 @@ def set_output_dir(cfg, out_dir):
 
 def main():
     args = parse_args(build_parser())
-    cfg = load_config(args)
+    cfg = load_config(args.config, args.cfg_options, args.work_dir,
+                      args.launcher)
     if not osp.isfile(osp.expanduser(args.checkpoint)):
         raise UserInputError(f'checkpoint file not found: {args.checkpoint}')
     cfg.load_from = args.checkpoint

@@ -38,13 +38,15 @@ def build_parser():
 
 def main():
     args = parse_args(build_parser())
-    cfg = load_config(args)
+    cfg = load_config(args.config, args.cfg_options, args.work_dir,
+                      args.launcher)
     if args.amp:
         enable_amp(cfg)
     cfg.resume = args.resume
     check_datasets(cfg)
     check_multi_source_loaders(cfg)
-    add_default_hooks(cfg, ('DataCheckHook', 'RNGStateHook'))
+    add_default_hooks(cfg,
+                      ('DataCheckHook', 'ClassCountsHook', 'RNGStateHook'))
     runner = build_runner(cfg)
     runner.train()
 

@@ -4,7 +4,8 @@ An analysis of a checkpoint under the wrong config would silently measure
 a half-random model, so every key must match: anything missing, unexpected
 or of another shape stops with a :class:`CheckpointMismatchError` naming
 the first few keys. Checkpoints are read weights-only
-(:func:`sar_mm.compat.checkpoint.safe_load`).
+(:func:`sar_mm.compat.checkpoint.safe_load`), unless the user trusts the
+file (:func:`sar_mm.compat.checkpoint.is_trusted`).
 """
 from typing import Dict, List, Tuple
 
@@ -13,7 +14,7 @@ from mmengine.config import Config
 from mmengine.registry import MODELS
 from torch import Tensor, nn
 
-from ..compat.checkpoint import safe_load
+from ..compat.checkpoint import load_from_local
 from ..utils.errors import UserInputError
 
 #: How many keys of each kind a mismatch error names.
@@ -99,7 +100,7 @@ def load_model(cfg: Config, checkpoint: str,
         CheckpointMismatchError: Its weights do not fit the model.
     """
     model = MODELS.build(cfg.model)
-    loaded = safe_load(checkpoint, map_location='cpu')
+    loaded = load_from_local(checkpoint, map_location='cpu')
     if not isinstance(loaded, dict):
         raise CheckpointMismatchError(
             f'checkpoint {checkpoint} is a {type(loaded).__name__}, not a '

@@ -10,7 +10,7 @@ import logging
 import os
 import os.path as osp
 import sys
-from typing import Iterator, Tuple
+from typing import Iterator, Optional, Tuple
 from urllib.error import URLError
 
 import torch
@@ -19,6 +19,7 @@ from mmengine.logging import print_log
 from mmengine.dataset import BaseDataset
 from mmengine.registry import DATASETS, init_default_scope
 
+from ..compat.checkpoint import trust_checkpoint
 from ..compat.dist import setup_cpu_distributed
 from ..datasets.semi_split_dataset import check_disjoint_splits
 from ..utils.errors import UserInputError
@@ -44,35 +45,62 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='append',
+        metavar='FILE',
+        default=[],
+        help='unpickle this checkpoint file in full instead of weights-only '
+        '(only for a file you trust: unpickling can run code it carries); '
+        'repeatable. SAR_MM_TRUSTED_CHECKPOINTS lists such files too')
     # torch.distributed.launch passes --local-rank, older ones --local_rank
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
 def parse_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """Parse the command line; trust the files of ``--trust-checkpoint``."""
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
+    for path in args.trust_checkpoint:
+        trust_checkpoint(path)
     return args
 
 
-def load_config(args: argparse.Namespace) -> Config:
-    """Read the config, apply ``--cfg-options`` and ``--work-dir``."""
-    if not osp.isfile(args.config):
-        raise UserInputError(f'config file not found: {args.config}')
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+def load_config(config: str,
+                cfg_options: Optional[dict] = None,
+                work_dir: Optional[str] = None,
+                launcher: str = 'none') -> Config:
+    """Read a config, apply ``--cfg-options`` and ``--work-dir``, and make
+    its scope (mmseg or mmpretrain) the default one.
+
+    Args:
+        config (str): Path of the config file.
+        cfg_options (dict, optional): Overrides, as ``--cfg-options``
+            parses them.
+        work_dir (str, optional): ``--work-dir``; without it the config's,
+            else ``./work_dirs/<config name>``.
+        launcher (str): ``--launcher``. Defaults to ``'none'``.
+
+    Raises:
+        UserInputError: A missing config file, or one of another scope.
+    """
+    if not osp.isfile(config):
+        raise UserInputError(f'config file not found: {config}')
+    cfg = Config.fromfile(config)
+    cfg.launcher = launcher
+    if cfg_options is not None:
+        cfg.merge_from_dict(cfg_options)
     # work_dir priority: CLI > config > ./work_dirs/<config name>
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
+    if work_dir is not None:
+        cfg.work_dir = work_dir
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+                                osp.splitext(osp.basename(config))[0])
     scope = cfg.get('default_scope')
     if scope not in SUPPORTED_SCOPES:
         raise UserInputError(
-            f"{args.config} has default_scope={scope!r}; sar_mm's tools run "
+            f"{config} has default_scope={scope!r}; sar_mm's tools run "
             f'configs of {" and ".join(SUPPORTED_SCOPES)} (inherit their '
             f"default_runtime, e.g. _base_ = ['mmseg::_base_/default_runtime.py']).")
     init_default_scope(scope)
@@ -161,10 +189,12 @@ def check_datasets(cfg: Config) -> None:
     check_disjoint_splits(listed)
 
 
-def add_default_hooks(cfg: Config, names=('DataCheckHook', )) -> None:
-    """Add the toolkit's safety hooks to a run unless the config has them:
-    the class-count check, and for training the RNG state that makes
-    ``--resume`` exact."""
+def add_default_hooks(cfg: Config,
+                      names=('DataCheckHook', 'ClassCountsHook')) -> None:
+    """Add the toolkit's safety hooks to a run unless the config has them,
+    whatever ``custom_hooks`` it lists: the data checks, the training set's
+    class counts (for losses and the metrics' groups), and for training the
+    RNG states that make ``--resume`` exact."""
     hooks = list(cfg.get('custom_hooks', []) or [])
     present = {h.get('type') for h in hooks}
     hooks += [dict(type=name) for name in names if name not in present]

@@ -1,8 +1,8 @@
-from .class_stats import (ClassStats, class_weights, count_class_pixels,
-                          load_class_groups, split_groups)
+from .class_groups import split_groups
+from .class_stats import ClassStats, count_class_pixels, load_class_groups
 from .errors import UserInputError
 
 __all__ = [
-    'ClassStats', 'UserInputError', 'class_weights', 'count_class_pixels',
-    'load_class_groups', 'split_groups'
+    'ClassStats', 'UserInputError', 'count_class_pixels', 'load_class_groups',
+    'split_groups'
 ]

@@ -27,6 +27,7 @@ from tests.utils import REPO, TEST_CONFIGS, run_tool
 pytestmark = pytest.mark.slow
 TINY = TEST_CONFIGS / 'fcn_tiny_lt-digit-scenes.py'
 TINY_SAR = TEST_CONFIGS / 'fcn_tiny_lt-digit-scenes_sar.py'
+TINY_SAR_LT = TEST_CONFIGS / 'fcn_tiny_lt-digit-scenes_sar_lt.py'
 DATA = 'data/lt_digit_scenes_tiny'
 
 
@@ -78,8 +79,13 @@ def test_wrong_num_classes(cwd):
     assert not list((cwd / 'wd').glob('iter_*.pth'))
 
 
-@pytest.mark.parametrize('config', [TINY, TINY_SAR], ids=['fcn', 'sar'])
+@pytest.mark.parametrize(
+    'config', [TINY, TINY_SAR, TINY_SAR_LT],
+    ids=['fcn', 'sar', 'sar+sampler+cbce'])
 def test_label_value_out_of_range(cwd, config):
+    """Checked once, on the CPU batch (DataCheckHook): the modules of the
+    step (SAR, the sampler, the class-balanced loss) check nothing on the
+    device."""
     label = cv2.imread(str(ann(cwd)), cv2.IMREAD_UNCHANGED)
     label[10:20, 10:20] = 50
     cv2.imwrite(str(ann(cwd)), label)
@@ -175,6 +181,19 @@ def test_test_tool_bad_checkpoints(cwd, kind):
     assert dict(missing='not found', corrupt='corrupt or truncated',
                 malicious='refused to load')[kind] in error
     assert not marker.exists()
+
+
+def test_test_tool_unpickles_a_checkpoint_only_when_trusted(cwd):
+    """--trust-checkpoint FILE: that file is unpickled in full (here its
+    payload runs, proving it); the same call without it refuses."""
+    ckpt, marker = cwd / 'old_format.pth', cwd / 'payload_ran'
+    write_malicious_checkpoint(ckpt, marker)
+    one_error_line(run_tool(['test.py', TINY, ckpt], cwd))
+    assert not marker.exists()
+    result = run_tool(['test.py', TINY, ckpt, '--trust-checkpoint', ckpt],
+                      cwd)
+    assert marker.exists()
+    assert 'refused' not in result.stderr
 
 
 @pytest.mark.parametrize('path', ['resume', 'load_from'])

@@ -28,10 +28,15 @@ def test_train_then_test_bcl_demo(repo, tmp_path):
     # logit adjustment used the counts of the dataset actually trained on
     assert state['state_dict']['head.loss_module.class_counts'].tolist() == \
         long_tailed_counts(120, 10, 50)
-    result = run_tool([
+    test = [
         'test.py', config, checkpoint, '--work-dir', tmp_path / 'test',
         '--cfg-options', 'test_dataloader.dataset.indices=20'
-    ], cwd=repo)
+    ]
+    # the config's own training set (ratio 10) is not what the model saw
+    assert 'the training set of this config has [120, 92,' in \
+        one_line_error(run_tool(test, cwd=repo))
+    result = run_tool(
+        test + ['train_dataloader.dataset.imbalance_ratio=50'], cwd=repo)
     assert result.returncode == 0, result.stderr[-2000:]
     assert 'accuracy/top1' in result.stdout + result.stderr
 

@@ -34,10 +34,16 @@ class DataCheckHook(Hook):
 
     Before training and testing: the model's heads have as many classes as
     the dataset. Before every training iteration, on the CPU batch (before
-    it reaches the device): float inputs are finite, labels are classes or
-    the ignore index, and each label map has its image's size. After every
+    it reaches the device): float inputs are finite, every label is a class
+    or the ignore index of every head that learns from it (mmseg decode and
+    auxiliary heads with their pixel samplers and losses, SAR, mmpretrain
+    heads), and each label map has its image's size. After every
     iteration: every loss term is finite; the first NaN/inf is reported with
     its name instead of training on into NaN weights.
+
+    This is the only label check of a training step: the modules on the
+    device never read a label back to the host to check it, which would
+    stall the device every step.
 
     Without these checks, such problems surface as a CUDA device-side
     assert, a "Target out of bounds" or a shape error deep in a loss, or
@@ -82,11 +88,12 @@ class DataCheckHook(Hook):
                           data_batch: Optional[dict] = None) -> None:
         if not data_batch or 'data_samples' not in data_batch:
             return
-        heads = [head for _, head in classifier_heads(self._model(runner))]
-        if not heads:
+        # what each head accepts: its classes and its ignore value (image
+        # classification heads have none)
+        rules = {(head.num_classes, getattr(head, 'ignore_index', None))
+                 for _, head in classifier_heads(self._model(runner))}
+        if not rules:
             return
-        num_classes = heads[0].num_classes
-        ignore = tuple({getattr(h, 'ignore_index', 255) for h in heads})
         samples, inputs = data_batch['data_samples'], data_batch.get('inputs')
         if isinstance(samples, dict):  # MultiBranch batches: every branch
             for branch, branch_samples in samples.items():
@@ -97,12 +104,12 @@ class DataCheckHook(Hook):
                 self._check_samples(
                     [branch_samples[i] for i in keep],
                     None if branch_inputs is None else
-                    [branch_inputs[i] for i in keep], num_classes, ignore)
+                    [branch_inputs[i] for i in keep], rules)
         else:
-            self._check_samples(samples, inputs, num_classes, ignore)
+            self._check_samples(samples, inputs, rules)
 
     @staticmethod
-    def _check_samples(samples, inputs, num_classes, ignore) -> None:
+    def _check_samples(samples, inputs, rules) -> None:
         if isinstance(inputs, torch.Tensor):
             inputs = list(inputs)
         # multi-view batches hold one tensor per view, not per sample
@@ -128,8 +135,10 @@ class DataCheckHook(Hook):
                 labels = torch.as_tensor(sample.gt_label)
             else:
                 continue
-            check_label_range(labels, num_classes, ignore,
-                              sample.metainfo.get('img_path'))
+            for num_classes, ignore in sorted(rules, key=str):
+                check_label_range(labels, num_classes,
+                                  () if ignore is None else (ignore, ),
+                                  sample.metainfo.get('img_path'))
 
     def after_train_iter(self,
                          runner,

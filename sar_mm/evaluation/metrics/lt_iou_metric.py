@@ -8,8 +8,10 @@ from mmseg.evaluation.metrics import IoUMetric
 from mmseg.registry import METRICS
 from prettytable import PrettyTable
 
-from ...utils.class_stats import (GROUP_NAMES, ClassStats, check_group_split,
-                                  group_of_classes, head_to_tail, split_groups)
+from ...utils.class_groups import (GROUP_NAMES, check_group_split,
+                                   group_of_classes, head_to_tail,
+                                   split_groups)
+from ...utils.class_stats import ClassStats
 
 
 def metric_key_name(class_name: str) -> str:

@@ -8,7 +8,6 @@ from mmseg.utils import SampleList
 from torch import Tensor, nn
 
 from ...utils.errors import UserInputError
-from ..utils import check_label_range
 from ..utils.sar_builder import build_sar
 
 
@@ -108,7 +107,6 @@ class SARSegmentorMixin:
         head = self.sar_head
         labels = torch.stack(
             [sample.gt_sem_seg.data[0] for sample in data_samples])
-        check_label_range(labels, head.num_classes, self.sar.ignore_index)
         with capture_classifier_input(head) as captured:
             losses = super()._decode_head_forward_train(inputs, data_samples)
         if not captured:
