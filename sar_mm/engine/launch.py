@@ -107,24 +107,29 @@ def load_config(config: str,
     return cfg
 
 
-def _dataset_cfgs(cfg: Config) -> Iterator[Tuple[str, dict]]:
-    """``(config path, dataset dict)`` of every dataset of every loader,
-    looking through wrappers such as RepeatDataset and ConcatDataset."""
+def _dataset_cfgs(cfg: Config) -> Iterator[Tuple[str, dict, bool]]:
+    """``(config path, dataset dict, own_files)`` of every dataset of every
+    loader, looking through wrappers such as RepeatDataset and
+    ConcatDataset. ``own_files`` is False for a config a dataset only
+    takes its settings from (SemiSplitDataset's ``dataset``, whose samples
+    come from a split file): its data_root matters, its files do not."""
     for loader_name in ('train_dataloader', 'val_dataloader',
                         'test_dataloader'):
         loader = cfg.get(loader_name)
         if not loader or 'dataset' not in loader:
             continue
-        stack = [(f'{loader_name}.dataset', loader['dataset'])]
+        stack = [(f'{loader_name}.dataset', loader['dataset'], True)]
         while stack:
-            path, ds = stack.pop()
+            path, ds, own_files = stack.pop()
             if not isinstance(ds, dict):
                 continue
-            yield path, ds
-            if 'dataset' in ds and not _lists_own_samples(ds.get('type')):
-                stack.append((f'{path}.dataset', ds['dataset']))
+            yield path, ds, own_files
+            if 'dataset' in ds:
+                stack.append(
+                    (f'{path}.dataset', ds['dataset'], own_files
+                     and not _lists_own_samples(ds.get('type'))))
             for i, sub in enumerate(ds.get('datasets', [])):
-                stack.append((f'{path}.datasets.{i}', sub))
+                stack.append((f'{path}.datasets.{i}', sub, own_files))
 
 
 def _dataset_class(type_):
@@ -153,8 +158,10 @@ def check_datasets(cfg: Config) -> None:
     errors that would surface deep in mmengine or in a dataloader worker into
     one line.
     """
-    listed = []
-    for path, ds in _dataset_cfgs(cfg):
+    configs = list(_dataset_cfgs(cfg))
+    # every data_root first: a dataset built on another's config (e.g.
+    # SemiSplitDataset) builds that one too
+    for path, ds, _ in configs:
         dataset_cls = _dataset_class(ds.get('type'))
         root = ds.get('data_root')
         if root and '://' not in str(root) and not osp.isdir(root) and \
@@ -164,7 +171,10 @@ def check_datasets(cfg: Config) -> None:
                 f'exist. Prepare the dataset as described in {DATASET_DOCS}, '
                 f'or point the config at it with --cfg-options '
                 f'{path}.data_root=PATH')
-        if not _lists_own_samples(dataset_cls):
+    listed = []
+    for path, ds, own_files in configs:
+        dataset_cls = _dataset_class(ds.get('type'))
+        if not own_files or not _lists_own_samples(dataset_cls):
             continue  # wrappers: their inner datasets are checked
         with DATASETS.switch_scope_and_registry(None) as registry:
             dataset = registry.build(dict(ds, lazy_init=True))
@@ -172,7 +182,7 @@ def check_datasets(cfg: Config) -> None:
         if not data_list:
             raise UserInputError(
                 f'{path} ({ds.get("type")}) is empty: no samples under '
-                f'data_root={root!r} with data_prefix='
+                f'data_root={ds.get("data_root")!r} with data_prefix='
                 f'{ds.get("data_prefix")}. Check the paths and the '
                 f'img_suffix / seg_map_suffix / ann_file.')
         missing = [

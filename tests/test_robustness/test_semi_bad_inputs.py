@@ -80,3 +80,13 @@ def test_labelled_mask_with_out_of_range_labels(cwd):
     cv2.imwrite(str(cwd / DATA / name), mask)
     error = one_error_line(train(cwd, 'train_cfg.max_iters=4'))
     assert 'label value(s) [50]' in error
+
+
+def test_missing_data_root_of_the_split_dataset(cwd):
+    error = one_error_line(
+        train(cwd, 'train_dataloader.dataset.datasets.0.dataset.type='
+              'ADE20KDataset',
+              'train_dataloader.dataset.datasets.0.dataset.data_root='
+              'data/ade/missing'))
+    assert "data_root 'data/ade/missing'" in error
+    assert 'datasets.0.dataset' in error
