@@ -5,7 +5,8 @@ the train scenes labelled, and what SAR costs on top of FixMatch.
    ResNet-18-D8, 64 x 64 crops, the same number of iterations for every
    arm): supervised-only on the labelled eighth (batches of 8 labelled
    scenes), FixMatch and FixMatch + SAR (4 labelled + 4 unlabelled scenes
-   per batch), and optionally UniMatch and UniMatch + SAR. Each arm runs
+   per batch), and optionally UniMatch, UniMatch + SAR and an ablation
+   (FixMatch with the labelled loss at full weight). Each arm runs
    with the same seeds (initialisation, data order, augmentation; the
    scenes and the split are fixed). Reports the final validation mIoU and
    the head / medium / tail mIoU (groups of
@@ -63,6 +64,11 @@ ARMS = {
     'supervised only': (osp.join(SEMI, SUFFIX), ''),
     'FixMatch': (osp.join(SEMI, f'fixmatch-{SUFFIX}'), ''),
     'FixMatch + SAR': (osp.join(SEMI, f'fixmatch-sar-{SUFFIX}'), ''),
+    # ablation: FixMatch's paper weighting (L_x + L_u) instead of UniMatch's
+    # (L_x + L_u) / 2, i.e. the labelled term as in supervised training
+    'FixMatch, loss weights 1 and 1': (
+        osp.join(SEMI, f'fixmatch-{SUFFIX}'),
+        'model = dict(semi_train_cfg=dict(sup_weight=1.0, unsup_weight=1.0))'),
     'UniMatch': (osp.join(SEMI, f'unimatch-{SUFFIX}'), ''),
     'UniMatch + SAR': (osp.join(SEMI, f'unimatch-sar-{SUFFIX}'), ''),
 }

@@ -2,7 +2,7 @@
 # the 1,464 config with this split; 80 epochs of the unlabelled set
 # (10490 // 8 x 80 = 104880 iterations). UniMatch's published result
 # (reference, not reproduced here): 75.2 mIoU.
-_base_ = ['./unimatch-deeplabv3plus_r101-d16_4xb4-91k_voc12aug-1464-321x321.py']
+_base_ = ['./unimatch-deeplabv3plus_r101-d16_4xb4-91k_voc12aug-1464-321x321.py']  # noqa: E501
 split_dir = 'data/unimatch_splits/pascal/92'
 train_dataloader = dict(
     dataset=dict(datasets=[

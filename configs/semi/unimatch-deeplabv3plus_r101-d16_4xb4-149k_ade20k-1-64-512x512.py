@@ -25,7 +25,8 @@ model = dict(
     semi_train_cfg=dict(conf_thresh=0.95))
 
 max_iters = 149160
-optim_wrapper = dict(paramwise_cfg=dict(custom_keys=dict(decode_head=dict(lr_mult=10.0))))
+optim_wrapper = dict(
+    paramwise_cfg=dict(custom_keys=dict(decode_head=dict(lr_mult=10.0))))
 param_scheduler = [dict(_base_.param_scheduler[0], end=max_iters)]
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters // 10)
 default_hooks = dict(checkpoint=dict(interval=max_iters // 10))

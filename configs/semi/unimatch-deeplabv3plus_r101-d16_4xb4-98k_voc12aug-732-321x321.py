@@ -2,7 +2,7 @@
 # the 1,464 config with this split; 80 epochs of the unlabelled set
 # (9850 // 8 x 80 = 98480 iterations). UniMatch's published result
 # (reference, not reproduced here): 79.9 mIoU.
-_base_ = ['./unimatch-deeplabv3plus_r101-d16_4xb4-91k_voc12aug-1464-321x321.py']
+_base_ = ['./unimatch-deeplabv3plus_r101-d16_4xb4-91k_voc12aug-1464-321x321.py']  # noqa: E501
 split_dir = 'data/unimatch_splits/pascal/732'
 train_dataloader = dict(
     dataset=dict(datasets=[

@@ -2,7 +2,7 @@
 # 1487 unlabelled: the 1/16 config with this split; 240 epochs of the
 # unlabelled set (1487 // 8 x 240 = 44400 iterations). UniMatch's
 # published result (reference, not reproduced here): 78.6 mIoU.
-_base_ = ['./unimatch-deeplabv3plus_r50-d16_4xb4-84k_cityscapes-1-16-801x801.py']
+_base_ = ['./unimatch-deeplabv3plus_r50-d16_4xb4-84k_cityscapes-1-16-801x801.py']  # noqa: E501
 split_dir = 'data/unimatch_splits/cityscapes/1_2'
 train_dataloader = dict(
     dataset=dict(datasets=[

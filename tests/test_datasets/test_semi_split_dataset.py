@@ -73,8 +73,8 @@ def test_reduce_zero_label_comes_from_the_dataset(tmp_path):
         (tmp_path / sub).mkdir(parents=True)
     cv2.imwrite(str(tmp_path / 'images/training/ADE_train_1.jpg'),
                 np.zeros((8, 8, 3), np.uint8))
-    (tmp_path / 'l.txt').write_text(
-        'images/training/ADE_train_1.jpg annotations/training/ADE_train_1.png\n')
+    (tmp_path / 'l.txt').write_text('images/training/ADE_train_1.jpg '
+                                    'annotations/training/ADE_train_1.png\n')
     init_default_scope('mmseg')
     labelled = SemiSplitDataset(
         dataset=dict(type='ADE20KDataset', data_root=str(tmp_path)),

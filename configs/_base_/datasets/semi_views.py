@@ -49,7 +49,10 @@ unlabelled_views = dict(
     unsup_strong1=strong_view,
     unsup_strong2=strong_view)
 semi_sampler = dict(
-    _delete_=True, type='MultiSourceSampler', batch_size=4, source_ratio=[1, 1])
+    _delete_=True,
+    type='MultiSourceSampler',
+    batch_size=4,
+    source_ratio=[1, 1])
 # UniMatch evaluates whole images at their own size
 whole_image_pipeline = [
     dict(type='LoadImageFromFile'),

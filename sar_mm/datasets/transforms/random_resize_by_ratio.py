@@ -36,7 +36,9 @@ class RandomResizeByRatio(BaseTransform):
     @cache_randomness
     def _random_long_side(self, long_side: int) -> int:
         low, high = self.ratio_range
-        return np.random.randint(int(long_side * low), int(long_side * high) + 1)
+        return np.random.randint(
+            int(long_side * low),
+            int(long_side * high) + 1)
 
     def transform(self, results: dict) -> dict:
         long_side = self._random_long_side(max(results['img'].shape[:2]))

@@ -206,7 +206,8 @@ def test_sar_pulls_only_confident_uniform_cells(cfg, data):
     assert losses['unsup.loss_sar_pull'].item() == pytest.approx(
         expected, rel=1e-4)
     # labelled pixels are pulled with their ground truth
-    gt = torch.stack([s.gt_sem_seg.data[0] for s in data['data_samples']['sup']])
+    gt = torch.stack(
+        [s.gt_sem_seg.data[0] for s in data['data_samples']['sup']])
     expected_sup = sar.pull_weight * sar.pull_loss(feats[0][:n_sup], gt)
     assert losses['sup.loss_sar_pull'].item() == pytest.approx(
         expected_sup.item(), rel=1e-5)
