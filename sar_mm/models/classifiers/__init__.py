@@ -1,3 +1,8 @@
 from .multi_view_classifier import MultiViewImageClassifier
+from .sar_image_classifier import (SARClassifierMixin, SARImageClassifier,
+                                   SARMultiViewImageClassifier)
 
-__all__ = ['MultiViewImageClassifier']
+__all__ = [
+    'MultiViewImageClassifier', 'SARClassifierMixin', 'SARImageClassifier',
+    'SARMultiViewImageClassifier'
+]

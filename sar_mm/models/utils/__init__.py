@@ -1,5 +1,7 @@
 from .class_counts import ClassCountsMixin
 from .cosine_linear import CosineLinear
+from .final_classifier import (capture_input, final_classifier, hard_labels,
+                               losses_with_sar)
 from .gather_rows import gather_rows
 from .label_check import check_label_range
 from .sar_builder import build_sar, sar_keys
@@ -7,6 +9,7 @@ from .simplex_etf import simplex_etf
 from .sinkhorn import sinkhorn
 
 __all__ = [
-    'ClassCountsMixin', 'CosineLinear', 'build_sar', 'check_label_range',
-    'gather_rows', 'sar_keys', 'simplex_etf', 'sinkhorn'
+    'ClassCountsMixin', 'CosineLinear', 'build_sar', 'capture_input',
+    'check_label_range', 'final_classifier', 'gather_rows', 'hard_labels',
+    'losses_with_sar', 'sar_keys', 'simplex_etf', 'sinkhorn'
 ]
