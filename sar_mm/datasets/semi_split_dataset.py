@@ -1,6 +1,7 @@
 from typing import List, Optional, Union
 
 import numpy as np
+from mmengine.dataset import ConcatDataset
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
@@ -134,3 +135,42 @@ class SemiSplitDataset(BaseDataset):
             f'Wrapped dataset: \t{type(self.dataset).__name__}',
         ]
 
+
+
+@DATASETS.register_module()
+class SemiSplitConcatDataset(ConcatDataset):
+    """Both parts of one :class:`SemiSplitDataset` split, labelled first:
+    the training set of semi-supervised configs, for
+    ``MultiSourceSampler``.
+
+    The wrapped dataset is built once and shared by the two parts, and the
+    split arguments are keys of this dataset, so a config changes the split
+    in one line, e.g. ``train_dataloader = dict(dataset=dict(
+    labelled_per_class=25))``.
+
+    Args:
+        dataset (dict | BaseDataset): The full training set, with labels.
+        labelled_pipeline (list[dict]): Pipeline of the labelled part.
+        unlabelled_pipeline (list[dict]): Pipeline of the unlabelled part.
+        lazy_init (bool): Defer loading, as ``ConcatDataset``.
+            Defaults to False.
+        **split: The arguments of :class:`SemiSplitDataset` other than
+            ``dataset``, ``part`` and ``pipeline`` (``labelled_per_class``,
+            ``unlabelled_per_class``, the imbalance ratios, ``seed``...).
+    """
+
+    def __init__(self,
+                 dataset: Union[dict, BaseDataset],
+                 labelled_pipeline: list,
+                 unlabelled_pipeline: list,
+                 lazy_init: bool = False,
+                 **split):
+        if not isinstance(dataset, BaseDataset):
+            dataset = DATASETS.build(dataset)
+        super().__init__([
+            SemiSplitDataset(
+                dataset, part, pipeline=pipeline, lazy_init=lazy_init,
+                **split)
+            for part, pipeline in zip(PARTS, (labelled_pipeline,
+                                              unlabelled_pipeline))
+        ], lazy_init=lazy_init)

@@ -1,18 +1,28 @@
 """The labelled / unlabelled split of any mmpretrain dataset: exact counts,
 disjoint, deterministic, and one-line errors."""
+import itertools
+
 import cv2
 import numpy as np
 import pytest
 from mmengine.dataset import ConcatDataset
+from mmpretrain.registry import DATASETS
 
-from sar_mm.datasets import SemiSplitDataset
+from sar_mm.datasets import SemiSplitConcatDataset, SemiSplitDataset
+from sar_mm.datasets.samplers import MultiSourceSampler
 from sar_mm.utils import UserInputError
 
-# the built-in balanced pool: 124 training digits per class
-POOL = dict(type='LTDigits', imbalance_ratio=1, n_max=124, img_size=8)
 
 
-def parts(dataset=POOL, **split):
+@pytest.fixture(scope='module')
+def pool():
+    """The built-in balanced pool: 124 training digits per class (built
+    once; the splits only read it)."""
+    return DATASETS.build(
+        dict(type='LTDigits', imbalance_ratio=1, n_max=124, img_size=8))
+
+
+def parts(dataset, **split):
     return [
         SemiSplitDataset(dataset, part, **split)
         for part in ('labelled', 'unlabelled')
@@ -31,8 +41,8 @@ def source_indices(part):
     ]
 
 
-def test_balanced_few_labels_rest_unlabelled():
-    labelled, unlabelled = parts(labelled_per_class=4)
+def test_balanced_few_labels_rest_unlabelled(pool):
+    labelled, unlabelled = parts(pool, labelled_per_class=4)
     assert np.bincount(labelled.get_gt_labels()).tolist() == [4] * 10
     assert np.bincount(unlabelled.get_gt_labels()).tolist() == [120] * 10
     lab, unl = source_indices(labelled), source_indices(unlabelled)
@@ -42,10 +52,11 @@ def test_balanced_few_labels_rest_unlabelled():
     assert unlabelled.metainfo == labelled.metainfo
 
 
-def test_long_tailed_labelled_and_unlabelled():
+def test_long_tailed_labelled_and_unlabelled(pool):
     """DARP/ABC protocol: N_max = 20, gamma_l = 10; M_max = 100,
     gamma_u = 10; floor(n_max * 10 ** (-c / 9)), computed by hand."""
     labelled, unlabelled = parts(
+        pool,
         labelled_per_class=20,
         labelled_imbalance_ratio=10,
         unlabelled_per_class=100,
@@ -63,10 +74,10 @@ def test_long_tailed_labelled_and_unlabelled():
     ]
 
 
-def test_deterministic_and_equal_to_a_per_class_shuffle():
+def test_deterministic_and_equal_to_a_per_class_shuffle(pool):
     split = dict(labelled_per_class=3, unlabelled_per_class=5, seed=7)
-    labelled, unlabelled = parts(**split)
-    again, _ = parts(**split)
+    labelled, unlabelled = parts(pool, **split)
+    again, _ = parts(pool, **split)
     assert source_indices(labelled) == source_indices(again)
     # by hand: shuffle each class in turn with one RandomState(7)
     labels = labelled.dataset.get_gt_labels()
@@ -79,12 +90,13 @@ def test_deterministic_and_equal_to_a_per_class_shuffle():
         expected_u += list(order[3:8])
     assert labelled.split_indices() == sorted(expected_l)
     assert unlabelled.split_indices() == sorted(expected_u)
-    other, _ = parts(**dict(split, seed=8))
+    other, _ = parts(pool, **dict(split, seed=8))
     assert other.split_indices() != labelled.split_indices()
 
 
-def test_unlabelled_may_include_the_labelled_images():
+def test_unlabelled_may_include_the_labelled_images(pool):
     labelled, unlabelled = parts(
+        pool,
         labelled_per_class=4, unlabelled_includes_labelled=True)
     assert len(unlabelled) == 1240
     assert set(labelled.split_indices()) <= set(unlabelled.split_indices())
@@ -129,8 +141,30 @@ def test_any_mmpretrain_dataset_and_concat(tmp_path):
      'imbalance_ratio must be >= 1'),
     (dict(labelled_per_class=4, part='train'), 'part must be'),
 ])
-def test_bad_splits_are_one_line(split, match):
+def test_bad_splits_are_one_line(pool, split, match):
     split.setdefault('part', 'labelled')
     with pytest.raises(UserInputError, match=match) as info:
-        SemiSplitDataset(POOL, **split)
+        SemiSplitDataset(pool, **split)
     assert '\n' not in str(info.value)
+
+
+def test_concat_of_both_parts_shares_one_wrapped_dataset(pool):
+    both = SemiSplitConcatDataset(
+        pool,
+        labelled_pipeline=[dict(type='PackInputs')],
+        unlabelled_pipeline=[],
+        labelled_per_class=3,
+        unlabelled_per_class=6)
+    labelled, unlabelled = both.datasets
+    assert isinstance(both, ConcatDataset)
+    assert labelled.dataset is unlabelled.dataset
+    assert (labelled.part, unlabelled.part) == ('labelled', 'unlabelled')
+    assert (len(labelled), len(unlabelled), len(both)) == (30, 60, 90)
+    assert both.metainfo['class_counts'] == [3] * 10
+    reference, _ = parts(pool, labelled_per_class=3, unlabelled_per_class=6)
+    assert labelled.split_indices() == reference.split_indices()
+    # each part runs its own pipeline
+    assert 'inputs' in both[0] and 'inputs' not in both[30]
+    sampler = MultiSourceSampler(both, batch_size=4, source_ratio=[1, 3])
+    first = list(itertools.islice(iter(sampler), 4))
+    assert first[0] < 30 <= min(first[1:])
