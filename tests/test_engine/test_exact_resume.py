@@ -1,6 +1,7 @@
 """Training N iterations (epochs) in one go equals N/2, then --resume to N:
 weights, buffers (SAR anchors and gate, GH prior and EMA table), optimizer
-and scheduler state, bitwise, for the SAR, BCL and GH demos."""
+and scheduler state, and the EMA of the weights, bitwise, for the SAR, BCL,
+GH and FixMatch + SAR demos."""
 import pytest
 import torch
 
@@ -27,7 +28,9 @@ def straight_and_resumed(cwd, config, length, *options, unit='iter'):
     train(cwd, config, 'split', length // 2, *options, unit=unit)
     resumed = train(
         cwd, config, 'split', length, *options, resume=True, unit=unit)
-    for key in ('state_dict', 'optimizer', 'param_schedulers'):
+    keys = ['state_dict', 'optimizer', 'param_schedulers']
+    keys += ['ema_state_dict'] if 'ema_state_dict' in straight else []
+    for key in keys:
         assert_same(straight[key], resumed[key], key)
     assert straight['meta'][unit] == resumed['meta'][unit] == length
     return straight
@@ -77,3 +80,13 @@ def test_gh_demo_resumes_exactly(tmp_path):
     assert state['gh_loss.ema_seen'].all()
     assert not torch.allclose(
         state['gh_loss.prior'], torch.full_like(state['gh_loss.prior'], 0.1))
+
+
+def test_fixmatch_sar_demo_resumes_exactly(tmp_path):
+    # the sampler's two source streams, per-image weak/strong views, the EMA
+    # of the weights and SAR's gated anchors
+    straight = straight_and_resumed(
+        tmp_path, DEMO_CONFIGS / 'fixmatch-sar_lt-digits-semi-lt.py', 16,
+        'train_cfg.val_interval=16', 'default_hooks.checkpoint.interval=8')
+    assert 'ema_state_dict' in straight
+    assert straight['state_dict']['sar.gate_open'].item()

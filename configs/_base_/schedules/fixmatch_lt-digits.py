@@ -22,7 +22,9 @@ custom_hooks = [
     # mmpretrain's EMAHook evaluates the averaged weights. FixMatch's decay
     # 0.999 (momentum 0.001) averages over ~1,000 of its 2^20 steps; over a
     # 1,000-step run it would still weigh the first steps' weights (37 %),
-    # so the demos average over ~100 steps (decay 0.99).
-    dict(type='EMAHook', momentum=0.01),
+    # so the demos average over ~100 steps (decay 0.99), and also evaluate
+    # the raw weights (metrics suffixed _origin): this early in training
+    # the average trails them.
+    dict(type='EMAHook', momentum=0.01, evaluate_on_origin=True),
 ]
 randomness = dict(seed=0)
