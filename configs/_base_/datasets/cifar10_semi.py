@@ -24,30 +24,9 @@ weak_view = [
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='RandomCrop', crop_size=32, padding=4, padding_mode='reflect'),
 ]
-fixmatch_randaugment_pool = [
-    dict(type='AutoContrast'),
-    dict(type='Brightness', magnitude_range=(0, 0.9)),
-    dict(type='ColorTransform', magnitude_range=(0, 0.9)),
-    dict(type='Contrast', magnitude_range=(0, 0.9)),
-    dict(type='Equalize'),
-    dict(type='Posterize', magnitude_range=(8, 4)),
-    dict(type='Rotate', magnitude_range=(0, 30)),
-    dict(type='Sharpness', magnitude_range=(0, 0.9)),
-    dict(type='Shear', magnitude_range=(0, 0.3), direction='horizontal'),
-    dict(type='Shear', magnitude_range=(0, 0.3), direction='vertical'),
-    dict(type='Solarize', magnitude_range=(256, 0)),
-    dict(type='Translate', magnitude_range=(0, 0.3), direction='horizontal'),
-    dict(type='Translate', magnitude_range=(0, 0.3), direction='vertical'),
-]
 strong_view = [
     *weak_view,
-    dict(
-        type='RandAugment',
-        policies=fixmatch_randaugment_pool,
-        num_policies=2,
-        magnitude_level=10,
-        magnitude_std='inf',
-        hparams=dict(pad_val=128)),
+    dict(type='FixMatchRandAugment'),
     dict(type='Cutout', shape=16, pad_val=128, prob=1.0),
 ]
 branch_field = ['sup', 'unsup_weak', 'unsup_strong']

@@ -27,30 +27,9 @@ weak_view = [
 # operations drawn per image, each applied with p = 0.5 at a uniform random
 # magnitude; the pool's Identity is left out, mmpretrain has none), then a
 # Cutout of half the image side filled with grey.
-fixmatch_randaugment_pool = [
-    dict(type='AutoContrast'),
-    dict(type='Brightness', magnitude_range=(0, 0.9)),
-    dict(type='ColorTransform', magnitude_range=(0, 0.9)),
-    dict(type='Contrast', magnitude_range=(0, 0.9)),
-    dict(type='Equalize'),
-    dict(type='Posterize', magnitude_range=(8, 4)),
-    dict(type='Rotate', magnitude_range=(0, 30)),
-    dict(type='Sharpness', magnitude_range=(0, 0.9)),
-    dict(type='Shear', magnitude_range=(0, 0.3), direction='horizontal'),
-    dict(type='Shear', magnitude_range=(0, 0.3), direction='vertical'),
-    dict(type='Solarize', magnitude_range=(256, 0)),
-    dict(type='Translate', magnitude_range=(0, 0.3), direction='horizontal'),
-    dict(type='Translate', magnitude_range=(0, 0.3), direction='vertical'),
-]
 strong_view = [
     *weak_view,
-    dict(
-        type='RandAugment',
-        policies=fixmatch_randaugment_pool,
-        num_policies=2,
-        magnitude_level=10,
-        magnitude_std='inf',
-        hparams=dict(pad_val=128)),
+    dict(type='FixMatchRandAugment'),
     dict(type='Cutout', shape=img_size // 2, pad_val=128, prob=1.0),
 ]
 branch_field = ['sup', 'unsup_weak', 'unsup_strong']
