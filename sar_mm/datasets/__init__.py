@@ -5,10 +5,11 @@ from .long_tail import long_tailed_counts, subsample_long_tailed
 from .lt_digit_scenes import LTDigitScenes
 from .lt_digits import LTDigits
 from .lt_image_list import LTImageList
-from .semi_split_dataset import SemiSplitConcatDataset, SemiSplitDataset
+from .per_class_split_dataset import (PerClassSplitConcatDataset,
+                                      PerClassSplitDataset)
 
 __all__ = [
     'CIFAR10LT', 'CIFAR100LT', 'ImageNetLT', 'LTDigits', 'LTDigitScenes',
-    'LTImageList', 'SemiSplitConcatDataset', 'SemiSplitDataset',
+    'LTImageList', 'PerClassSplitConcatDataset', 'PerClassSplitDataset',
     'long_tailed_counts', 'subsample_long_tailed'
 ]

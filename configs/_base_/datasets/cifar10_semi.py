@@ -40,7 +40,7 @@ train_dataloader = dict(
         source_ratio=[1, mu]),
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
-        type='SemiSplitConcatDataset',
+        type='PerClassSplitConcatDataset',
         dataset=pool,
         labelled_per_class=4,
         unlabelled_includes_labelled=True,

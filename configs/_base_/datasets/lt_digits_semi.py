@@ -1,6 +1,6 @@
 # Semi-supervised LTDigits (built in, real handwritten digits, 16x16): the
 # balanced training pool (124 digits per class) split into 5 labelled
-# digits per class and the other 119 unlabelled (SemiSplitDataset), the
+# digits per class and the other 119 unlabelled (PerClassSplitDataset), the
 # balanced test split for evaluation. FixMatch's batch: B labelled and
 # mu * B unlabelled images, each of the latter as a weak and a strong view.
 dataset_type = 'LTDigits'
@@ -57,14 +57,14 @@ train_dataloader = dict(
     # keeps the per-branch dicts (with None for absent branches) as lists
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
-        type='SemiSplitConcatDataset',
+        type='PerClassSplitConcatDataset',
         dataset=pool,
         labelled_pipeline=labelled_pipeline,
         unlabelled_pipeline=unlabelled_pipeline,
         **split))
 # The supervised-only baseline's training set: the labelled part, weak view.
 supervised_set = dict(
-    type='SemiSplitDataset',
+    type='PerClassSplitDataset',
     dataset=pool,
     part='labelled',
     pipeline=[*weak_view, dict(type='PackInputs')],

@@ -12,16 +12,17 @@ PARTS = ('labelled', 'unlabelled')
 
 
 @DATASETS.register_module()
-class SemiSplitDataset(BaseDataset):
+class PerClassSplitDataset(BaseDataset):
     """The labelled or the unlabelled part of a semi-supervised split of any
     mmpretrain dataset, deterministic.
 
     Per class, the images of the wrapped dataset are shuffled once
     (``np.random.RandomState(seed)``, classes in order); the first
-    ``n_l[c]`` are labelled, the next ``n_u[c]`` unlabelled. Both parts come
-    from the same draw, so two ``SemiSplitDataset`` with the same arguments
-    but ``part`` are disjoint (unless ``unlabelled_includes_labelled``) and
-    identical on every machine and rank.
+    ``n_l[c]`` are labelled, the next ``n_u[c]`` unlabelled. Both parts
+    come from the same draw, so two ``PerClassSplitDataset`` with the same
+    arguments but ``part`` are disjoint (unless
+    ``unlabelled_includes_labelled``) and identical on every machine and
+    rank.
 
     - Balanced (FixMatch's protocol): ``n_l[c] = labelled_per_class``, e.g.
       4 for CIFAR-10 with 40 labels; the rest of each class is unlabelled.
@@ -71,18 +72,18 @@ class SemiSplitDataset(BaseDataset):
                  **kwargs):
         if part not in PARTS:
             raise UserInputError(
-                f"SemiSplitDataset part must be 'labelled' or 'unlabelled', "
-                f'got {part!r}')
+                f"PerClassSplitDataset part must be 'labelled' or "
+                f"'unlabelled', got {part!r}")
         for name, value in (('labelled_per_class', labelled_per_class),
                             ('unlabelled_per_class', unlabelled_per_class)):
             if value is not None and (not isinstance(value, int)
                                       or value < 1):
                 raise UserInputError(
-                    f'SemiSplitDataset {name} must be a positive integer, '
+                    f'PerClassSplitDataset {name} must be a positive integer, '
                     f'got {value!r}')
         if unlabelled_per_class is None and unlabelled_imbalance_ratio != 1:
             raise UserInputError(
-                f'SemiSplitDataset unlabelled_imbalance_ratio='
+                f'PerClassSplitDataset unlabelled_imbalance_ratio='
                 f'{unlabelled_imbalance_ratio} needs unlabelled_per_class '
                 f'(the head class\'s unlabelled count)')
         self.dataset = dataset if isinstance(
@@ -136,10 +137,9 @@ class SemiSplitDataset(BaseDataset):
         ]
 
 
-
 @DATASETS.register_module()
-class SemiSplitConcatDataset(ConcatDataset):
-    """Both parts of one :class:`SemiSplitDataset` split, labelled first:
+class PerClassSplitConcatDataset(ConcatDataset):
+    """Both parts of one :class:`PerClassSplitDataset` split, labelled first:
     the training set of semi-supervised configs, for
     ``MultiSourceSampler``.
 
@@ -154,7 +154,7 @@ class SemiSplitConcatDataset(ConcatDataset):
         unlabelled_pipeline (list[dict]): Pipeline of the unlabelled part.
         lazy_init (bool): Defer loading, as ``ConcatDataset``.
             Defaults to False.
-        **split: The arguments of :class:`SemiSplitDataset` other than
+        **split: The arguments of :class:`PerClassSplitDataset` other than
             ``dataset``, ``part`` and ``pipeline`` (``labelled_per_class``,
             ``unlabelled_per_class``, the imbalance ratios, ``seed``...).
     """
@@ -168,7 +168,7 @@ class SemiSplitConcatDataset(ConcatDataset):
         if not isinstance(dataset, BaseDataset):
             dataset = DATASETS.build(dataset)
         super().__init__([
-            SemiSplitDataset(
+            PerClassSplitDataset(
                 dataset, part, pipeline=pipeline, lazy_init=lazy_init,
                 **split)
             for part, pipeline in zip(PARTS, (labelled_pipeline,

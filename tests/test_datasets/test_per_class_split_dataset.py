@@ -8,7 +8,7 @@ import pytest
 from mmengine.dataset import ConcatDataset
 from mmpretrain.registry import DATASETS
 
-from sar_mm.datasets import SemiSplitConcatDataset, SemiSplitDataset
+from sar_mm.datasets import PerClassSplitConcatDataset, PerClassSplitDataset
 from sar_mm.datasets.samplers import MultiSourceSampler
 from sar_mm.utils import UserInputError
 
@@ -24,7 +24,7 @@ def pool():
 
 def parts(dataset, **split):
     return [
-        SemiSplitDataset(dataset, part, **split)
+        PerClassSplitDataset(dataset, part, **split)
         for part in ('labelled', 'unlabelled')
     ]
 
@@ -144,12 +144,12 @@ def test_any_mmpretrain_dataset_and_concat(tmp_path):
 def test_bad_splits_are_one_line(pool, split, match):
     split.setdefault('part', 'labelled')
     with pytest.raises(UserInputError, match=match) as info:
-        SemiSplitDataset(pool, **split)
+        PerClassSplitDataset(pool, **split)
     assert '\n' not in str(info.value)
 
 
 def test_concat_of_both_parts_shares_one_wrapped_dataset(pool):
-    both = SemiSplitConcatDataset(
+    both = PerClassSplitConcatDataset(
         pool,
         labelled_pipeline=[dict(type='PackInputs')],
         unlabelled_pipeline=[],
