@@ -102,12 +102,12 @@ def train_and_evaluate(method, setting, seed, iters):
         seconds = time.time() - start
         hub = runner.message_hub
         ema, raw = ({
-            g: hub.get_scalar(f'val/accuracy/{g}{suffix}').current()
+            g: float(hub.get_scalar(f'val/accuracy/{g}{suffix}').current())
             for g in GROUPS
             if f'val/accuracy/{g}{suffix}' in hub.log_scalars
         } for suffix in ('', '_origin'))
         train = {
-            k: hub.get_scalar(f'train/{k}').mean(50)
+            k: float(hub.get_scalar(f'train/{k}').mean(50))
             for k in TRAIN_LOGS if f'train/{k}' in hub.log_scalars
         }
     return dict(ema=ema, raw=raw, train=train), seconds
@@ -184,8 +184,9 @@ def time_sar_step(steps, seed=0):
             model.train_step(batch, wrapper)
             if step >= 2:  # warm-up steps are not timed
                 times[name].append(time.perf_counter() - start)
-    batch_size = len(batches[0]['inputs']['sup']) + \
-        2 * len(batches[0]['inputs']['unsup_weak'])
+    # the per-branch lists hold None where a sample lacks the branch
+    batch_size = sum(x is not None for branch in batches[0]['inputs'].values()
+                     for x in branch)
     return times, batch_size
 
 
