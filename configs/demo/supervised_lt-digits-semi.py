@@ -1,6 +1,6 @@
 # The supervised-only baseline of the FixMatch demo: the same model,
 # schedule and EMA evaluation, trained on the 50 labelled digits alone
-# (weak view, batch 4).
+# (weak view, batch 8).
 _base_ = ['./fixmatch_lt-digits-semi.py']
 model = dict(type='ImageClassifier')
 train_dataloader = dict(

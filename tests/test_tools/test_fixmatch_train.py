@@ -115,7 +115,7 @@ def test_evaluation_uses_the_ema_of_the_weights(tmp_path):
      r'batch_size 30 cannot hold source_ratio \[1, 7\] exactly'),
     (['train_dataloader.batch_size=16'],
      r'train_dataloader.batch_size \(16\) differs from '
-     r'train_dataloader.sampler.batch_size \(32\)'),
+     r'train_dataloader.sampler.batch_size \(64\)'),
 ])
 def test_bad_semi_supervised_settings_stop_with_one_line(
         tmp_path, options, match):

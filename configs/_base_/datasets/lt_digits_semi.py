@@ -6,7 +6,7 @@
 dataset_type = 'LTDigits'
 img_size = 16
 mu = 7
-labelled_batch = 4
+labelled_batch = 8
 data_preprocessor = dict(
     num_classes=10, mean=[78.1] * 3, std=[81.4] * 3, to_rgb=False)
 pool = dict(type=dataset_type, imbalance_ratio=1, n_max=124,
