@@ -56,6 +56,18 @@ def test_fixmatch_protocol(name):
     assert ema.momentum == 0.001  # decay 0.999
 
 
+def train_briefly(cfg, iters, work_dir) -> Runner:
+    """Train ``iters`` steps, validate, save nothing; the Runner."""
+    cfg.train_cfg.update(max_iters=iters, val_interval=iters)
+    cfg.default_hooks.checkpoint = None
+    cfg.visualizer.vis_backends = []
+    cfg.work_dir = str(work_dir)
+    cfg.log_level = 'WARNING'
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    return runner
+
+
 @pytest.fixture(scope='module')
 def fake_cifar(tmp_path_factory):
     root = tmp_path_factory.mktemp('semi_cifar')
@@ -85,14 +97,7 @@ def test_config_trains_one_iteration(name, fake_cifar, tmp_path):
     for name_ in ('val_dataloader', 'test_dataloader'):
         cfg[name_].update(num_workers=0, persistent_workers=False)
         cfg[name_].dataset.update(data_root=fake_cifar[dataset], indices=8)
-    cfg.train_cfg.update(max_iters=1, val_interval=1)
-    cfg.default_hooks.checkpoint = None
-    cfg.visualizer.vis_backends = []
-    cfg.work_dir = str(tmp_path)
-    cfg.log_level = 'WARNING'
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    hub = runner.message_hub
+    hub = train_briefly(cfg, 1, tmp_path).message_hub
     assert math.isfinite(hub.get_scalar('train/loss').current())
     assert 0 <= hub.get_scalar('val/accuracy/top1').current() <= 100
     if 'sar' in name:
@@ -114,13 +119,7 @@ def test_supervised_baselines_train_on_the_labelled_part_only(
     dataset = cfg.train_dataloader.dataset
     assert dataset.part == 'labelled'
     assert {k: dataset[k] for k in split} == split
-    cfg.train_cfg.update(max_iters=2, val_interval=2)
-    cfg.default_hooks.checkpoint = None
-    cfg.visualizer.vis_backends = []
-    cfg.work_dir = str(tmp_path)
-    cfg.log_level = 'WARNING'
-    runner = Runner.from_cfg(cfg)
-    runner.train()
+    runner = train_briefly(cfg, 2, tmp_path)
     labelled = runner.train_dataloader.dataset
     assert len(labelled) == sum(labelled.metainfo['class_counts'])
     assert math.isfinite(

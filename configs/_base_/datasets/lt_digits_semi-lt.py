@@ -10,6 +10,5 @@ split = dict(
     unlabelled_imbalance_ratio=10)
 train_dataloader = dict(dataset=split)
 supervised_set = split
-# many-shot: > 10 labelled digits (0, 1, 2), few-shot: < 5 (6 to 9)
-val_evaluator = dict(many_thresh=10, few_thresh=5)
-test_evaluator = val_evaluator
+val_dataloader = dict(dataset=dict(n_max=20, imbalance_ratio=10))
+test_dataloader = val_dataloader
