@@ -104,6 +104,7 @@ def test_config_trains_one_iteration(name, fake_cifar, tmp_path):
         assert math.isfinite(hub.get_scalar('train/loss_sar_anchor').current())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', [
     'supervised_lt-digits-semi.py', 'supervised_lt-digits-semi-lt.py'
 ])

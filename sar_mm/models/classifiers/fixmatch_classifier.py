@@ -56,7 +56,8 @@ class FixMatchClassifier(ImageClassifier):
       threshold) CE(strong logits, pseudo-label) / (mu * B)``, the mean
       over *all* unlabelled images; ``mask_ratio`` (the confident share)
       and, when the unlabelled samples carry their (unused) labels,
-      ``pseudo_label_acc`` are logged.
+      ``pseudo_label_acc`` (the confident pseudo-labels' accuracy, 0
+      while none is confident) are logged.
 
     Evaluation and prediction are ``ImageClassifier``'s; FixMatch evaluates
     an EMA of the weights (decay 0.999), which is mmpretrain's ``EMAHook``
