@@ -1,8 +1,9 @@
 """Test (and evaluate) a checkpoint of an mmseg or mmpretrain config.
 
 Same command line as mmseg's tools/test.py. A missing, corrupt or unsafe
-checkpoint stops with one line naming the file; checkpoints are loaded
-weights-only (see sar_mm/compat/checkpoint.py).
+checkpoint, or one whose weights do not fit the config's model, stops with
+one line naming the file; checkpoints are loaded weights-only (see
+sar_mm/compat/checkpoint.py).
 """
 import argparse
 import os.path as osp
@@ -106,7 +107,7 @@ def main():
     if args.out is not None:
         set_output_dir(cfg, args.out)
     check_datasets(cfg)
-    add_default_hooks(cfg)
+    add_default_hooks(cfg, ('DataCheckHook', 'CheckpointFitHook'))
     runner = build_runner(cfg)
     runner.test()
 

@@ -104,27 +104,41 @@ def _dataset_class(type_):
         return registry.get(type_)
 
 
+def _check_data_roots(datasets) -> None:
+    """One error naming every missing ``data_root`` at once."""
+    missing = [(path, ds) for path, ds, dataset_cls in datasets
+               if ds.get('data_root') and '://' not in str(ds['data_root'])
+               and not osp.isdir(ds['data_root'])
+               and not getattr(dataset_cls, 'generates_data', False)]
+    if not missing:
+        return
+    where = ', '.join(f"'{ds['data_root']}' of {path} ({ds.get('type')})"
+                      for path, ds in missing)
+    options = ' '.join(f'{path}.data_root=PATH' for path, _ in missing)
+    verb = 'does' if len(missing) == 1 else 'do'
+    raise UserInputError(
+        f'data_root {where} {verb} not exist. Prepare the dataset as '
+        f'described in {DATASET_DOCS}, or point the config at it with '
+        f'--cfg-options {options}')
+
+
 def check_datasets(cfg: Config) -> None:
     """Fail early, with one line, on datasets that cannot work.
 
-    For every dataset of every loader: its ``data_root`` exists (datasets
-    that generate their data on first use, with a ``generates_data`` class
-    attribute such as ``LTDigitScenes``, are exempt), it lists at least one
+    For every dataset of every loader: its ``data_root`` exists (all missing
+    ones are named in one error; datasets that make their own data, with a
+    ``generates_data`` class attribute such as ``LTDigitScenes`` and
+    ``LTDigits``, are exempt), it lists at least one
     sample, and every listed annotation file exists. This lists the samples
     once more than the Runner will, which costs seconds at most, and turns
     errors that would surface deep in mmengine or in a dataloader worker into
     one line.
     """
-    for path, ds in _dataset_cfgs(cfg):
-        dataset_cls = _dataset_class(ds.get('type'))
+    datasets = [(path, ds, _dataset_class(ds.get('type')))
+                for path, ds in _dataset_cfgs(cfg)]
+    _check_data_roots(datasets)
+    for path, ds, dataset_cls in datasets:
         root = ds.get('data_root')
-        if root and '://' not in str(root) and not osp.isdir(root) and \
-                not getattr(dataset_cls, 'generates_data', False):
-            raise UserInputError(
-                f"data_root '{root}' of {path} ({ds.get('type')}) does not "
-                f'exist. Prepare the dataset as described in {DATASET_DOCS}, '
-                f'or point the config at it with --cfg-options '
-                f'{path}.data_root=PATH')
         if 'dataset' in ds or 'datasets' in ds or dataset_cls is None:
             continue  # wrappers: their inner datasets are checked
         with DATASETS.switch_scope_and_registry(None) as registry:

@@ -226,7 +226,14 @@ def main():
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    scope = cfg.get('default_scope', 'mmseg')
+    if scope != 'mmseg':
+        raise UserInputError(
+            f'class_stats.py counts the pixels of segmentation label maps, '
+            f'for mmseg configs; {args.config} is a {scope} config. A '
+            f'classification dataset of sar_mm carries its per-class image '
+            f"counts in its metainfo ('class_counts').")
+    init_default_scope(scope)
     check_group_split(args.group_rule, args.group_bounds)
     stats = collect(cfg, args.config, args.split, args.nproc, args.group_rule,
                     args.group_bounds)

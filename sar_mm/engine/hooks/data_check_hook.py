@@ -1,19 +1,30 @@
+import logging
+from collections import Counter
 from typing import Iterator, Optional, Tuple
 
 import torch
 from mmengine.hooks import Hook
+from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS as PRETRAIN_HOOKS
+from mmseg.models.decode_heads import STDCHead
 from mmseg.registry import HOOKS as SEG_HOOKS
 from torch import nn
 
-from ...models.utils import check_label_range
+from ...models.utils import check_label_range, out_of_range
 from ...utils.errors import UserInputError
 
 
+#: Heads whose classes are not the dataset's: STDC's boundary head predicts
+#: edge / no edge (2 classes) from the labels, whatever the dataset.
+NOT_DATASET_CLASSES = (STDCHead, )
+
+
 def classifier_heads(model: nn.Module) -> Iterator[Tuple[str, nn.Module]]:
-    """``(config path, head)`` of every head of a model that has
-    ``num_classes``: mmseg decode/auxiliary heads, mmpretrain ``head``."""
+    """``(config path, head)`` of every head of a model that classifies
+    into the dataset's classes: mmseg decode/auxiliary heads, mmpretrain
+    ``head`` (those with ``num_classes``, except
+    :data:`NOT_DATASET_CLASSES`)."""
     for name in ('decode_head', 'auxiliary_head', 'head'):
         heads = getattr(model, name, None)
         if heads is None:
@@ -21,7 +32,8 @@ def classifier_heads(model: nn.Module) -> Iterator[Tuple[str, nn.Module]]:
         if not isinstance(heads, nn.ModuleList):
             heads = [heads]
         for i, head in enumerate(heads):
-            if getattr(head, 'num_classes', None) is not None:
+            if getattr(head, 'num_classes', None) is not None and \
+                    not isinstance(head, NOT_DATASET_CLASSES):
                 path = f'model.{name}' if len(heads) == 1 \
                     else f'model.{name}[{i}]'
                 yield path, head
@@ -33,11 +45,17 @@ class DataCheckHook(Hook):
     """Check the data against the model before it can fail obscurely.
 
     Before training and testing: the model's heads have as many classes as
-    the dataset. Before every training iteration, on the CPU batch (before
-    it reaches the device): float inputs are finite, labels are classes or
-    the ignore index, and each label map has its image's size. After every
-    iteration: every loss term is finite; the first NaN/inf is reported with
-    its name instead of training on into NaN weights.
+    the dataset (STDC's 2-class boundary head excepted). Before every
+    training iteration, on the CPU batch (before it reaches the device):
+    float inputs are finite, label maps are single-channel, labels are
+    classes or the ignore index, and each label map has its image's size.
+    After every iteration: every loss term is finite; the first NaN/inf is
+    reported with its name instead of training on into NaN weights.
+
+    In validation and testing, label maps must be single-channel too, and
+    label values that are neither a class nor the ignore index, which
+    ``IoUMetric`` and ``LTIoUMetric`` leave out without a word, are counted
+    and reported in one warning at the end of the evaluation.
 
     Without these checks, such problems surface as a CUDA device-side
     assert, a "Target out of bounds" or a shape error deep in a loss, or
@@ -47,6 +65,11 @@ class DataCheckHook(Hook):
     """
 
     priority = 'VERY_HIGH'
+
+    def __init__(self) -> None:
+        # stray label values of the running evaluation: value -> pixels
+        self._stray: Counter = Counter()
+        self._stray_maps = 0
 
     def _model(self, runner) -> nn.Module:
         model = runner.model
@@ -68,6 +91,23 @@ class DataCheckHook(Hook):
                     f'({shown}{more}). Set num_classes={len(classes)} for '
                     f'every head in the config.')
 
+    def _class_heads(self, runner) -> list:
+        return [head for _, head in classifier_heads(self._model(runner))]
+
+    @staticmethod
+    def _label_map(sample) -> torch.Tensor:
+        """The (1, H, W) label map of a sample, refusing colour images."""
+        labels = sample.gt_sem_seg.data
+        if labels.dim() != 3 or labels.shape[0] != 1:
+            # PackSegInputs keeps an (H, W, 3) map as it is
+            raise UserInputError(
+                f'label map {sample.metainfo.get("seg_map_path", "")} has '
+                f'shape {tuple(labels.shape)}, but a label map must be '
+                f'single-channel: one class index per pixel, saved as a '
+                f'grayscale or palette PNG, not as an RGB image. Convert '
+                f'the annotations to class indices.')
+        return labels
+
     def before_train(self, runner) -> None:
         self._check_classes(runner, 'train_dataloader')
 
@@ -80,7 +120,7 @@ class DataCheckHook(Hook):
                           data_batch: Optional[dict] = None) -> None:
         if not data_batch or 'data_samples' not in data_batch:
             return
-        heads = [head for _, head in classifier_heads(self._model(runner))]
+        heads = self._class_heads(runner)
         if not heads:
             return
         num_classes = heads[0].num_classes
@@ -100,7 +140,7 @@ class DataCheckHook(Hook):
                     f'input {sample.metainfo.get("img_path", i)} holds NaN '
                     f'or inf values; fix or drop that sample.')
             if 'gt_sem_seg' in sample:
-                labels = sample.gt_sem_seg.data
+                labels = self._label_map(sample)
                 if inputs is not None and \
                         inputs[i].shape[-2:] != labels.shape[-2:]:
                     raise UserInputError(
@@ -114,6 +154,53 @@ class DataCheckHook(Hook):
                 continue
             check_label_range(labels, num_classes, ignore,
                               sample.metainfo.get('img_path'))
+
+    def _count_stray_labels(self, runner, data_batch) -> None:
+        heads = self._class_heads(runner)
+        if not heads or not data_batch or 'data_samples' not in data_batch:
+            return
+        ignore = tuple({getattr(h, 'ignore_index', 255) for h in heads})
+        for sample in data_batch['data_samples']:
+            if 'gt_sem_seg' not in sample:
+                continue
+            labels = self._label_map(sample)
+            stray = labels[out_of_range(labels, heads[0].num_classes,
+                                        ignore)]
+            if stray.numel():
+                values, counts = stray.unique(return_counts=True)
+                self._stray.update(dict(zip(values.tolist(),
+                                            counts.tolist())))
+                self._stray_maps += 1
+
+    def _report_stray_labels(self, runner, split: str) -> None:
+        if self._stray:
+            heads = self._class_heads(runner)
+            values = sorted(self._stray)
+            print_log(
+                f'the {split} ground truth holds '
+                f'{sum(self._stray.values())} pixel(s) in {self._stray_maps} '
+                f'label map(s) with value(s) {values[:10]}, neither a class '
+                f'in [0, {heads[0].num_classes}) nor the ignore index; the '
+                f'IoU metrics leave them out. Check num_classes, '
+                f'reduce_zero_label or label_map of the {split} dataset.',
+                logger='current',
+                level=logging.WARNING)
+        self._stray.clear()
+        self._stray_maps = 0
+
+    def before_val_iter(self, runner, batch_idx: int,
+                        data_batch: Optional[dict] = None) -> None:
+        self._count_stray_labels(runner, data_batch)
+
+    def before_test_iter(self, runner, batch_idx: int,
+                         data_batch: Optional[dict] = None) -> None:
+        self._count_stray_labels(runner, data_batch)
+
+    def after_val_epoch(self, runner, metrics=None) -> None:
+        self._report_stray_labels(runner, 'val')
+
+    def after_test_epoch(self, runner, metrics=None) -> None:
+        self._report_stray_labels(runner, 'test')
 
     def after_train_iter(self,
                          runner,
