@@ -17,8 +17,10 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 from mmengine.registry import DATASETS, init_default_scope
+from mmengine.utils import import_modules_from_strings
 
 from ..compat.dist import setup_cpu_distributed
+from ..models.segmentors import check_sar_config
 from ..utils.errors import UserInputError
 
 SUPPORTED_SCOPES = ('mmseg', 'mmpretrain')
@@ -54,13 +56,16 @@ def parse_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
 
 
 def load_config(args: argparse.Namespace) -> Config:
-    """Read the config, apply ``--cfg-options`` and ``--work-dir``."""
+    """Read the config, apply ``--cfg-options`` and ``--work-dir``; refuse
+    a model SAR cannot regularise, then import ``custom_imports``."""
     if not osp.isfile(args.config):
         raise UserInputError(f'config file not found: {args.config}')
-    cfg = Config.fromfile(args.config)
+    cfg = Config.fromfile(args.config, import_custom_modules=False)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    check_sar_config(cfg.get('model'))
+    import_custom_modules(cfg)
     # work_dir priority: CLI > config > ./work_dirs/<config name>
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
@@ -75,6 +80,26 @@ def load_config(args: argparse.Namespace) -> Config:
             f"default_runtime, e.g. _base_ = ['mmseg::_base_/default_runtime.py']).")
     init_default_scope(scope)
     return cfg
+
+
+def import_custom_modules(cfg: Config) -> None:
+    """Import the config's ``custom_imports`` (after the checks that need
+    none of them), with one line for a module that is not installed."""
+    custom = cfg.get('custom_imports')
+    if not custom:
+        return
+    try:
+        import_modules_from_strings(**custom)
+    except ImportError as err:
+        # mmengine re-raises "Failed to import X"; the cause says why
+        cause = err.__context__ or err
+        hint = (" (mmseg's Mask2Former and MaskFormer configs need "
+                'MMDetection: pip install mmdet)') if 'mmdet' in str(
+                    err) else ''
+        raise UserInputError(
+            f'the config imports {custom.get("imports")} (custom_imports), '
+            f'which fails: {cause}. Install the missing package'
+            f'{hint}.') from None
 
 
 def _dataset_cfgs(cfg: Config) -> Iterator[Tuple[str, dict]]:
@@ -225,5 +250,6 @@ def run_cli(main) -> None:
 
 __all__ = [
     'add_common_args', 'add_default_hooks', 'build_runner',
-    'check_datasets', 'enable_amp', 'load_config', 'parse_args', 'run_cli'
+    'check_datasets', 'enable_amp', 'import_custom_modules', 'load_config',
+    'parse_args', 'run_cli'
 ]

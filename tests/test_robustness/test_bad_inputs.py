@@ -22,7 +22,7 @@ from sar_mm.datasets import LTDigitScenes
 from sar_mm.engine.hooks import DataCheckHook
 from sar_mm.utils import UserInputError
 from tests.test_compat.test_checkpoint import write_malicious_checkpoint
-from tests.utils import REPO, TEST_CONFIGS, run_tool
+from tests.utils import REPO, TEST_CONFIGS, one_error_line, run_tool
 
 pytestmark = pytest.mark.slow
 TINY = TEST_CONFIGS / 'fcn_tiny_lt-digit-scenes.py'
@@ -46,15 +46,6 @@ def cwd(tmp_path, pristine):
 
 def ann(cwd, index=3, split='train'):
     return cwd / DATA / 'ann_dir' / split / f'{split}_{index:05d}.png'
-
-
-def one_error_line(result):
-    assert result.returncode == 1, result.stderr[-2000:]
-    assert 'Traceback' not in result.stderr, result.stderr[-3000:]
-    errors = [ln for ln in result.stderr.splitlines()
-              if ln.startswith('ERROR: ')]
-    assert len(errors) == 1, result.stderr[-2000:]
-    return errors[0]
 
 
 def train(cwd, *args, config=TINY):
