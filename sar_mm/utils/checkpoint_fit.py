@@ -30,7 +30,8 @@ def _first(keys: List[str], what: str) -> str:
 
 def check_state_dict(model: nn.Module, state_dict: Dict[str, Tensor],
                      checkpoint: str, config: str) -> None:
-    """Raise unless ``state_dict`` has exactly the model's keys and shapes.
+    """Raise unless ``state_dict`` has exactly the model's keys and shapes
+    (an empty model tensor takes any shape: it is sized on loading).
 
     Raises:
         CheckpointMismatchError: Naming the first :data:`SHOWN_KEYS`
@@ -40,10 +41,13 @@ def check_state_dict(model: nn.Module, state_dict: Dict[str, Tensor],
     expected = model.state_dict()
     missing = [k for k in expected if k not in state_dict]
     unexpected = [k for k in state_dict if k not in expected]
+    # an empty model tensor is a placeholder sized by what it loads (e.g.
+    # the class counts of ClassCountsMixin), so any shape fits it
     shapes = [
         f'{k} (checkpoint {tuple(v.shape)}, model '
         f'{tuple(expected[k].shape)})' for k, v in state_dict.items()
-        if k in expected and tuple(v.shape) != tuple(expected[k].shape)
+        if k in expected and expected[k].numel() > 0
+        and tuple(v.shape) != tuple(expected[k].shape)
     ]
     problems = [
         _first(keys, what) for keys, what in (

@@ -230,7 +230,7 @@ def main():
     if scope != 'mmseg':
         raise UserInputError(
             f'class_stats.py counts the pixels of segmentation label maps, '
-            f'for mmseg configs; {args.config} is a {scope} config. A '
+            f'for mmseg configs; {args.config} has default_scope={scope!r}. A '
             f'classification dataset of sar_mm carries its per-class image '
             f"counts in its metainfo ('class_counts').")
     init_default_scope(scope)
