@@ -9,6 +9,8 @@ mmcv 2.1.0 on current PyTorch (see README.md, "Compatibility notes"):
 * :mod:`.dist`: ``--launcher pytorch`` on a machine without CUDA.
 * :mod:`.amp`: ``--amp`` on a machine without CUDA (bf16 autocast).
 * :mod:`.atomic_save`: checkpoints written atomically (no truncated files).
+* :mod:`.config_scope`: ``sar_mm::`` configs in ``_base_`` (switch off with
+  ``sar_mm.compat.config_scope.uninstall()``).
 """
 from .mmcv_ops import (explain_missing_ops, install_mmcv_ops_shim,
                        mmcv_full_available)
@@ -18,11 +20,12 @@ def apply_compat() -> None:
     """Install the fixes that must precede any mmseg model import."""
     install_mmcv_ops_shim()
     explain_missing_ops()
-    from . import amp, dist  # noqa: F401  (registers the wrappers)
+    from . import amp, config_scope, dist  # noqa: F401  (amp, dist: wrappers)
     from .atomic_save import install_atomic_local_backend
     from .checkpoint import install_safe_checkpoint_loading
     install_safe_checkpoint_loading()
     install_atomic_local_backend()
+    config_scope.install()
 
 
 __all__ = ['apply_compat', 'install_mmcv_ops_shim', 'mmcv_full_available']
