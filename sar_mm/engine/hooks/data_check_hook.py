@@ -8,6 +8,7 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS as PRETRAIN_HOOKS
 from mmseg.models.decode_heads import STDCHead
+from mmseg.models.losses import CrossEntropyLoss
 from mmseg.registry import HOOKS as SEG_HOOKS
 from torch import nn
 
@@ -18,6 +19,28 @@ from ...utils.errors import UserInputError
 #: Heads whose classes are not the dataset's: STDC's boundary head predicts
 #: edge / no edge (2 classes) from the labels, whatever the dataset.
 NOT_DATASET_CLASSES = (STDCHead, )
+
+
+def class_weighted_ce(model: nn.Module) -> Iterator[Tuple[str, int]]:
+    """``(config path, ignore index)`` of every mmseg ``CrossEntropyLoss``
+    with ``class_weight`` whose head ignores a label outside its classes.
+
+    mmseg 1.2.2's ``cross_entropy`` indexes the class weights with the raw
+    labels to average them, so such a loss stops with an ``IndexError`` on
+    the first batch holding an ignored pixel (CGNet's and PIDNet's
+    Cityscapes configs, with or without SAR).
+    """
+    for path, head in classifier_heads(model):
+        losses = getattr(head, 'loss_decode', None)
+        if not isinstance(losses, nn.ModuleList):
+            losses = [losses]
+        for i, loss in enumerate(losses):
+            if isinstance(loss, CrossEntropyLoss) and \
+                    loss.class_weight is not None and not loss.use_sigmoid \
+                    and not 0 <= head.ignore_index < head.num_classes:
+                where = f'{path}.loss_decode' + (
+                    f'[{i}]' if len(losses) > 1 else '')
+                yield where, head.ignore_index
 
 
 def classifier_heads(model: nn.Module) -> Iterator[Tuple[str, nn.Module]]:
@@ -48,7 +71,9 @@ class DataCheckHook(Hook):
     the dataset (STDC's 2-class boundary head excepted). Before every
     training iteration, on the CPU batch (before it reaches the device):
     float inputs are finite, label maps are single-channel, labels are
-    classes or the ignore index, and each label map has its image's size.
+    classes or the ignore index, each label map has its image's size, and
+    no ignored pixel meets a loss that fails on it
+    (:func:`class_weighted_ce`).
     After every iteration: every loss term is finite; the first NaN/inf is
     reported with its name instead of training on into NaN weights.
 
@@ -133,6 +158,7 @@ class DataCheckHook(Hook):
         if not isinstance(inputs, list) or len(inputs) != len(samples) or \
                 not all(isinstance(x, torch.Tensor) for x in inputs):
             inputs = None
+        weighted_ce = list(class_weighted_ce(self._model(runner)))
         for i, sample in enumerate(samples):
             if inputs is not None and inputs[i].is_floating_point() \
                     and not torch.isfinite(inputs[i]).all():
@@ -148,6 +174,17 @@ class DataCheckHook(Hook):
                         f'is {tuple(labels.shape[-2:])} but the image is '
                         f'{tuple(inputs[i].shape[-2:])} after the pipeline; '
                         f'image and annotation must have the same size.')
+                for where, value in weighted_ce:
+                    if (labels == value).any():
+                        raise UserInputError(
+                            f"{where} is mmseg's CrossEntropyLoss with "
+                            f'class_weight, which in mmseg 1.2.2 indexes the '
+                            f'weights with the raw labels and fails on the '
+                            f'ignore label {value}. Put dict(type='
+                            f"'ClassBalancedCrossEntropyLoss', class_weight="
+                            f'[...]) in its place (with _delete_=True when '
+                            f"it overrides a base config's dict): the "
+                            f'class-weighted mean over the valid pixels.')
             elif 'gt_label' in sample:
                 labels = torch.as_tensor(sample.gt_label)
             else:
