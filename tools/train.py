@@ -11,6 +11,8 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import sar_mm  # noqa: E402,F401  (registers components, applies compat)
+from sar_mm.datasets.samplers import \
+    check_multi_source_loaders  # noqa: E402
 from sar_mm.engine.launch import (add_common_args, add_default_hooks,  # noqa: E402
                                   build_runner, check_datasets, enable_amp,
                                   load_config, parse_args, run_cli)
@@ -54,6 +56,7 @@ def main():
         enable_amp(cfg)
     set_resume(cfg, args.resume)
     check_datasets(cfg)
+    check_multi_source_loaders(cfg)
     add_default_hooks(cfg, ('DataCheckHook', 'RNGStateHook'))
     runner = build_runner(cfg)
     runner.train()

@@ -1,4 +1,4 @@
-from . import transforms  # noqa: F401
+from . import samplers, transforms  # noqa: F401
 from .cifar_lt import CIFAR10LT, CIFAR100LT
 from .imagenet_lt import ImageNetLT
 from .long_tail import long_tailed_counts, subsample_long_tailed

@@ -1,2 +1,2 @@
-from . import (backbones, classifiers, heads, losses, samplers,  # noqa: F401
-               segmentors, selfsup, utils)
+from . import (backbones, classifiers, data_preprocessors,  # noqa: F401
+               heads, losses, samplers, segmentors, selfsup, utils)

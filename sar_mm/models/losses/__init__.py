@@ -2,10 +2,12 @@ from .balanced_supcon_loss import BalancedSupConLoss
 from .class_balanced_cross_entropy_loss import ClassBalancedCrossEntropyLoss
 from .gh_loss import GHLoss
 from .logit_adjust_loss import LogitAdjustCELoss
+from .pseudo_label_loss import make_pseudo_labels, pseudo_label_loss
 from .rebalanced_supcon_loss import RebalancedSupConLoss
 from .semantic_anchor_loss import SemanticAnchorLoss
 
 __all__ = [
     'BalancedSupConLoss', 'ClassBalancedCrossEntropyLoss', 'GHLoss',
-    'LogitAdjustCELoss', 'RebalancedSupConLoss', 'SemanticAnchorLoss'
+    'LogitAdjustCELoss', 'RebalancedSupConLoss', 'SemanticAnchorLoss',
+    'make_pseudo_labels', 'pseudo_label_loss'
 ]

@@ -211,27 +211,23 @@ class SemanticAnchorLoss(nn.Module):
         self.anchors_initialized.logical_or_(passed)
         self.gate_open.copy_(passed)
 
-    def forward(self, feats: Tensor, labels: Tensor,
-                classifier: Callable[[Tensor], Tensor]) -> Dict[str, Tensor]:
-        """Compute the SAR losses and update the anchors (in training).
+    def anchor_step(
+            self, classifier: Callable[[Tensor],
+                                       Tensor]) -> Dict[str, Tensor]:
+        """The anchor half of SAR; call it once per training step.
+
+        Projects the anchors, classifies them with the task's classifier,
+        computes the anchor loss and, in training, updates the gate and the
+        EMA anchors that :meth:`gated_pull` pulls towards.
 
         Args:
-            feats (Tensor): (N, D, ...) features the classifier takes, e.g.
-                (N, D, h, w) decode features or (N, D) image features.
-            labels (Tensor): (N, ...) integer labels.
             classifier (Callable): Maps (C, D) anchors to (C, C) logits with
                 the task's own classifier.
 
         Returns:
-            dict[str, Tensor]: ``loss_sar_anchor`` and ``loss_sar_pull``
-            (weighted), plus ``sar_gate_open`` and ``sar_anchor_acc`` for
-            the log.
+            dict[str, Tensor]: ``loss_sar_anchor`` (weighted), plus
+            ``sar_gate_open`` and ``sar_anchor_acc`` for the log.
         """
-        if feats.shape[1] != self.feat_channels:
-            raise ValueError(
-                f'SemanticAnchorLoss was built for {self.feat_channels} '
-                f'feature channels but got features of shape '
-                f'{tuple(feats.shape)}')
         self._sync_ranks_once()
         anchors = self.projector(self.predefined_anchors)
         logits = classifier(anchors)
@@ -248,11 +244,54 @@ class SemanticAnchorLoss(nn.Module):
         if self.training:
             passed = (correct & (own_prob > self.update_conf)).all()
             self._update_gate_and_anchors(anchors, passed)
-        # Multiplying by the gate instead of branching on it avoids a
-        # device-to-host sync every step; a closed gate gives exactly 0.
-        loss_pull = self.pull_loss(feats, labels) * self.gate_open
         return dict(
             loss_sar_anchor=self.anchor_weight * loss_anchor,
-            loss_sar_pull=self.pull_weight * loss_pull,
             sar_gate_open=self.gate_open.float(),
             sar_anchor_acc=correct.float().mean())
+
+    def _check_channels(self, feats: Tensor) -> None:
+        if feats.shape[1] != self.feat_channels:
+            raise ValueError(
+                f'SemanticAnchorLoss was built for {self.feat_channels} '
+                f'feature channels but got features of shape '
+                f'{tuple(feats.shape)}')
+
+    def gated_pull(self, feats: Tensor, labels: Tensor) -> Tensor:
+        """The weighted pull loss, exactly 0 while the gate is closed.
+
+        Call it once per set of features after :meth:`anchor_step`, e.g.
+        for labelled features with their ground truth and, in
+        semi-supervised training, for unlabelled ones with their confident
+        pseudo-labels (the rest set to an ignore value).
+
+        Args:
+            feats (Tensor): (N, D, ...) features the classifier takes, e.g.
+                (N, D, h, w) decode features or (N, D) image features.
+            labels (Tensor): (N, ...) integer labels.
+        """
+        self._check_channels(feats)
+        # Multiplying by the gate instead of branching on it avoids a
+        # device-to-host sync every step; a closed gate gives exactly 0.
+        return self.pull_weight * self.pull_loss(feats,
+                                                 labels) * self.gate_open
+
+    def forward(self, feats: Tensor, labels: Tensor,
+                classifier: Callable[[Tensor], Tensor]) -> Dict[str, Tensor]:
+        """Compute the SAR losses and update the anchors (in training):
+        :meth:`anchor_step`, then :meth:`gated_pull` of ``feats``.
+
+        Args:
+            feats (Tensor): (N, D, ...) features the classifier takes.
+            labels (Tensor): (N, ...) integer labels.
+            classifier (Callable): Maps (C, D) anchors to (C, C) logits with
+                the task's own classifier.
+
+        Returns:
+            dict[str, Tensor]: ``loss_sar_anchor`` and ``loss_sar_pull``
+            (weighted), plus ``sar_gate_open`` and ``sar_anchor_acc`` for
+            the log.
+        """
+        self._check_channels(feats)  # before anchor_step changes any state
+        losses = self.anchor_step(classifier)
+        losses['loss_sar_pull'] = self.gated_pull(feats, labels)
+        return losses

@@ -1,3 +1,4 @@
+import copy
 import math
 import os
 
@@ -235,3 +236,30 @@ def test_ddp_ranks_agree_on_gate_and_anchors(tmp_path):
     # the EMA starts from the rank average and is bitwise identical
     assert torch.equal(r0['ema'], r1['ema'])
     torch.testing.assert_close(r0['ema'], (r0['own'] + r1['own']) / 2)
+
+
+def test_split_api_equals_forward_and_pulls_each_feature_set():
+    """anchor_step once + gated_pull per feature set (semi-supervised use)
+    gives forward's values; ignored labels are not pulled."""
+    torch.manual_seed(0)
+    one = SemanticAnchorLoss(num_classes=3, feat_channels=4).train()
+    two = copy.deepcopy(one)
+    classifier = fixed_classifier(torch.eye(3) * 9)
+    feats = torch.randn(2, 4, 3, 3)
+    labels = torch.randint(0, 3, (2, 3, 3))
+    whole = one(feats, labels, classifier)
+    parts = two.anchor_step(classifier)
+    parts['loss_sar_pull'] = two.gated_pull(feats, labels)
+    assert whole.keys() == parts.keys()
+    for key in whole:
+        torch.testing.assert_close(whole[key], parts[key])
+    assert bool(two.gate_open)
+    # a second feature set whose labels are all ignored adds nothing
+    ignored = torch.full_like(labels, 255)
+    assert two.gated_pull(feats, ignored).item() == 0
+    # by hand: mean over labelled positions and channels of (f - M[y])^2
+    half = labels.clone()
+    half[0] = 255
+    target = two.semantic_anchors[half[1]]  # (3, 3, D)
+    expected = 0.1 * (feats[1].movedim(0, -1) - target).pow(2).mean()
+    torch.testing.assert_close(two.gated_pull(feats, half), expected)

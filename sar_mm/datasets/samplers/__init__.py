@@ -1,0 +1,4 @@
+from .multi_source_sampler import (MultiSourceSampler,
+                                   check_multi_source_loaders)
+
+__all__ = ['MultiSourceSampler', 'check_multi_source_loaders']
