@@ -3,6 +3,7 @@ from collections import Counter
 from typing import Iterator, Optional, Tuple
 
 import torch
+from mmengine.dist import all_gather_object
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
@@ -210,20 +211,25 @@ class DataCheckHook(Hook):
                 self._stray_maps += 1
 
     def _report_stray_labels(self, runner, split: str) -> None:
-        if self._stray:
-            heads = self._class_heads(runner)
-            values = sorted(self._stray)
+        # every rank evaluated a part of the split: one object gather per
+        # evaluation, on every rank
+        stray, maps = Counter(), 0
+        for counts, num_maps in all_gather_object(
+            (dict(self._stray), self._stray_maps)):
+            stray.update(counts)
+            maps += num_maps
+        self._stray.clear()
+        self._stray_maps = 0
+        if stray:
             print_log(
-                f'the {split} ground truth holds '
-                f'{sum(self._stray.values())} pixel(s) in {self._stray_maps} '
-                f'label map(s) with value(s) {values[:10]}, neither a class '
-                f'in [0, {heads[0].num_classes}) nor the ignore index; the '
-                f'IoU metrics leave them out. Check num_classes, '
+                f'the {split} ground truth holds {sum(stray.values())} '
+                f'pixel(s) in {maps} label map(s) with value(s) '
+                f'{sorted(stray)[:10]}, neither a class in [0, '
+                f'{self._class_heads(runner)[0].num_classes}) nor the ignore '
+                f'index; the IoU metrics leave them out. Check num_classes, '
                 f'reduce_zero_label or label_map of the {split} dataset.',
                 logger='current',
                 level=logging.WARNING)
-        self._stray.clear()
-        self._stray_maps = 0
 
     def before_val_iter(self, runner, batch_idx: int,
                         data_batch: Optional[dict] = None) -> None:
