@@ -9,6 +9,7 @@ import torch.nn.functional as F
 
 from sar_mm.compat.mmcv_ops import mmcv_full_available
 from sar_mm.utils.errors import MissingCompiledOpError
+from tests.utils import REPO
 
 lite_only = pytest.mark.skipif(
     mmcv_full_available(), reason='full mmcv installed: no stand-in to test')
@@ -16,7 +17,8 @@ lite_only = pytest.mark.skipif(
 
 def run_python(code: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, '-c', textwrap.dedent(code)],
-                          capture_output=True, text=True, timeout=300)
+                          cwd=REPO, capture_output=True, text=True,
+                          timeout=300)
 
 
 @lite_only

@@ -142,10 +142,10 @@ def test_label_and_image_sizes_differ(cwd):
     assert 'must have the same size' in error
 
 
-def test_nan_in_inputs_is_named(cwd):
+def test_nan_in_inputs_is_named(cwd, monkeypatch):
     cfg = Config.fromfile(str(TINY))
     cfg.work_dir = str(cwd / 'wd')
-    os.chdir(cwd)
+    monkeypatch.chdir(cwd)  # the Runner reads the scenes from here
     runner = Runner.from_cfg(cfg)
     image = torch.rand(3, 64, 64)
     image[0, 3, 3] = float('nan')
