@@ -289,7 +289,8 @@ def test_bcl_says_what_its_batches_need(tmp_path, mistake):
     if mistake == 'pseudo_collate':
         config.write_text(
             f"_base_ = ['{BCL_DEMO}']\n"
-            "train_dataloader = dict(collate_fn=dict(type='pseudo_collate'))\n")
+            'train_dataloader = dict(\n'
+            "    collate_fn=dict(type='pseudo_collate'))\n")
         says = 'one entry per image, as the default pseudo_collate'
     else:
         config.write_text(

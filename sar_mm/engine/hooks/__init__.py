@@ -5,6 +5,7 @@ from .gh_schedule_hook import GHScheduleHook
 from .rng_state_hook import RNGStateHook
 
 __all__ = [
-    'CheckpointFitHook', 'ClassCountsHook', 'DataCheckHook', 'GHScheduleHook', 'RNGStateHook',
-    'classifier_heads', 'dataset_class_counts'
+    'CheckpointFitHook', 'ClassCountsHook', 'DataCheckHook',
+    'GHScheduleHook', 'RNGStateHook', 'classifier_heads',
+    'dataset_class_counts'
 ]

@@ -79,9 +79,10 @@ class MultiViewImageClassifier(ImageClassifier):
     ``SelfSupDataPreprocessor`` hands the model one batch tensor per view
     (the recipe of mmpretrain's SimCLR; ``ClsDataPreprocessor`` does not
     understand view lists); a training batch of another form stops with
-    one line saying what is needed (:func:`check_training_views`). The usual classification preprocessor settings
-    of a config (``data_preprocessor = dict(num_classes=..., mean=...,
-    std=..., to_rgb=...)`` without a ``type``) are turned into that
+    one line saying what is needed (:func:`check_training_views`). The
+    usual classification preprocessor settings of a config
+    (``data_preprocessor = dict(num_classes=..., mean=..., std=...,
+    to_rgb=...)`` without a ``type``) are turned into that
     ``SelfSupDataPreprocessor``, normalising every view alike.
 
     In training, the views are concatenated and go through the backbone and

@@ -129,9 +129,10 @@ class SARSegmentorMixin:
 
     The last decode head's pre-dropout features and its ``conv_seg`` feed
     one :class:`SemanticAnchorLoss`; auxiliary heads are left alone and
-    inference is untouched. Models SAR cannot regularise are refused in
-    one line (:func:`check_sar_model`) (a SAR checkpoint predicts like the base model
+    inference is untouched (a SAR checkpoint predicts like the base model
     with the same weights; the extra ``sar.*`` entries are training state).
+    Models SAR cannot regularise are refused in one line
+    (:func:`check_sar_model`).
 
     Args:
         sar (dict, optional): Arguments of :class:`SemanticAnchorLoss`
