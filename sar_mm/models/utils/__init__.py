@@ -1,12 +1,12 @@
 from .class_counts import ClassCountsMixin
 from .cosine_linear import CosineLinear
 from .gather_rows import gather_rows
-from .label_check import check_label_range
+from .label_check import check_label_range, out_of_range
 from .sar_builder import build_sar, sar_keys
 from .simplex_etf import simplex_etf
 from .sinkhorn import sinkhorn
 
 __all__ = [
     'ClassCountsMixin', 'CosineLinear', 'build_sar', 'check_label_range',
-    'gather_rows', 'sar_keys', 'simplex_etf', 'sinkhorn'
+    'gather_rows', 'out_of_range', 'sar_keys', 'simplex_etf', 'sinkhorn'
 ]
