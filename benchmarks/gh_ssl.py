@@ -43,6 +43,8 @@ from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 from mmpretrain.registry import MODELS  # noqa: E402
 
+from benchmarks.common import mean_std  # noqa: E402
+
 DEMO = osp.join(REPO, 'configs', 'demo')
 ARMS = {
     'SimCLR': 'simclr_lt-digits.py',
@@ -146,8 +148,7 @@ def step_times(steps, warmup=3):
 
 
 def mean_sd(values):
-    sd = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f'{statistics.mean(values):.1f} ± {sd:.1f}'
+    return '{:.1f} ± {:.1f}'.format(*mean_std(values))
 
 
 def report(args, results, times):

@@ -51,6 +51,8 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.logging import MMLogger  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from benchmarks.common import mean_std  # noqa: E402
+
 DEMOS = osp.join(REPO, 'configs', 'demo')
 # method -> (demo config, overrides); LA and RCL are one line away from CE
 # and BCL, with the same settings as their CIFAR-LT configs.
@@ -78,8 +80,8 @@ def build_cfg(method, ratio, seed, epochs, work_dir):
     name, overrides = METHODS[method]
     cfg = Config.fromfile(osp.join(DEMOS, name))
     cfg.merge_from_dict(copy.deepcopy(overrides))
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        cfg[loader].dataset.imbalance_ratio = ratio
+    # the metric's groups follow the training set (ClassCountsHook)
+    cfg.train_dataloader.dataset.imbalance_ratio = ratio
     cfg.randomness = dict(seed=seed)
     cfg.train_cfg.max_epochs = epochs
     cfg.train_cfg.val_interval = epochs + 1  # evaluated after train()
@@ -113,12 +115,6 @@ def train_and_evaluate(method, ratio, seed, epochs):
             runner.model.head.posthoc_tau = 1.
             results[POSTHOC] = accuracy(runner.val_loop.run())
     return results, seconds
-
-
-def mean_std(values):
-    mean = statistics.mean(values)
-    std = statistics.stdev(values) if len(values) > 1 else 0.
-    return mean, std
 
 
 def accuracy_table(runs, ratio, seeds):

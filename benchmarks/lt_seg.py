@@ -40,10 +40,9 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.model import revert_sync_batchnorm  # noqa: E402
 from mmengine.optim import OptimWrapper  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
-from mmengine.structures import PixelData  # noqa: E402
 from mmseg.registry import MODELS, TASK_UTILS  # noqa: E402
-from mmseg.structures import SegDataSample  # noqa: E402
 
+from benchmarks.common import fake_seg_batch, mean_std, sync  # noqa: E402
 from sar_mm.utils import ClassStats  # noqa: E402
 
 DEMO = osp.join(REPO, 'configs/demo/fcn_lt-digit-scenes.py')
@@ -168,14 +167,6 @@ def group_names():
                      for g in GROUPS)
 
 
-def mean_std(values):
-    values = [v for v in values if v is not None]
-    if not values:
-        return float('nan'), float('nan')
-    std = statistics.stdev(values) if len(values) > 1 else 0.0
-    return statistics.mean(values), std
-
-
 def summarise(results):
     """Rows of (arm, {metric: (mean, std)})."""
     rows = []
@@ -237,30 +228,6 @@ def bar_chart(rows, seeds, iters, path):
 # --------------------------------------------------------------- overhead
 
 
-def sync(device):
-    if device.startswith('cuda'):
-        torch.cuda.synchronize()
-
-
-def random_batch(num_classes, crop, batch, device):
-    gen = torch.Generator().manual_seed(0)
-    inputs, samples = [], []
-    for _ in range(batch):
-        inputs.append(
-            torch.randint(
-                0, 256, (3, crop, crop), generator=gen, dtype=torch.uint8))
-        label = torch.randint(0, num_classes, (1, crop, crop), generator=gen)
-        label[:, :crop // 8] = 255
-        sample = SegDataSample(gt_sem_seg=PixelData(data=label.to(device)))
-        sample.set_metainfo(
-            dict(
-                img_shape=(crop, crop),
-                ori_shape=(crop, crop),
-                pad_shape=(crop, crop)))
-        samples.append(sample)
-    return dict(inputs=inputs, data_samples=samples)
-
-
 class TimedSampler:
     """Wraps a sampler to time its ``sample`` calls inside the step."""
 
@@ -294,7 +261,8 @@ def overhead(device, crop, batch, repeats):
                 dict(type='LongTailPixelSampler', hard_fraction=0.5),
                 default_args=dict(context=head)), device))
     optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=1e-3))
-    data = random_batch(head.num_classes, crop, batch, device)
+    data = fake_seg_batch(
+        head.num_classes, crop, batch, ignore_rows=crop // 8, device=device)
     times = {name: [] for name in samplers}
     for rep in range(repeats + 2):
         names = list(samplers) if rep % 2 == 0 else list(samplers)[::-1]

@@ -39,16 +39,11 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.model import revert_sync_batchnorm  # noqa: E402
 from mmengine.optim import OptimWrapper  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
-from mmengine.structures import PixelData  # noqa: E402
 from mmseg.registry import MODELS  # noqa: E402
-from mmseg.structures import SegDataSample  # noqa: E402
+
+from benchmarks.common import fake_seg_batch, sync  # noqa: E402
 
 CONFIG = osp.join(REPO, 'configs/sar/deeplabv3_r50_ade20k_sar.py')
-
-
-def sync(device):
-    if device.startswith('cuda'):
-        torch.cuda.synchronize()
 
 
 def build_models(crop, device, arms=('base', 'sar')):
@@ -70,21 +65,6 @@ def build_models(crop, device, arms=('base', 'sar')):
     return [models[arm] for arm in arms]
 
 
-def make_batch(crop, batch, num_classes=150, seed=0):
-    gen = torch.Generator().manual_seed(seed)
-    inputs, samples = [], []
-    for _ in range(batch):
-        inputs.append(
-            torch.randint(0, 256, (3, crop, crop), generator=gen,
-                          dtype=torch.uint8))
-        label = torch.randint(0, num_classes, (1, crop, crop), generator=gen)
-        sample = SegDataSample(gt_sem_seg=PixelData(data=label))
-        sample.set_metainfo(
-            dict(img_shape=(crop, crop), ori_shape=(crop, crop)))
-        samples.append(sample)
-    return dict(inputs=inputs, data_samples=samples)
-
-
 def step(model, optim, data):
     return model.train_step(copy.deepcopy(data), optim)
 
@@ -99,7 +79,7 @@ def open_gate(sar_model):
 def time_steps(args):
     base, sar = build_models(args.crop, args.device)
     open_gate(sar)
-    data = make_batch(args.crop, args.batch)
+    data = fake_seg_batch(150, args.crop, args.batch)
     optims = [
         OptimWrapper(torch.optim.SGD(m.parameters(), lr=1e-4))
         for m in (base, sar)
@@ -123,7 +103,7 @@ def peak_memory_one_arm(args, arm):
     if arm == 'sar':
         open_gate(model)
     optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=1e-4))
-    data = make_batch(args.crop, args.batch)
+    data = fake_seg_batch(150, args.crop, args.batch)
     if args.device.startswith('cuda'):
         torch.cuda.reset_peak_memory_stats()
     for _ in range(3):

@@ -3,7 +3,7 @@
 # backbone is frozen, a linear classifier is trained on the *balanced*
 # LTDigits train split, and the balanced test split is scored by shot group
 # of the long-tailed pre-training set (LTAccuracy reads the test dataset's
-# class_counts, LTDigits' counts for imbalance_ratio). About 30 s on
+# class_counts: LTDigits' counts for its imbalance_ratio). About 30 s on
 # 2 CPU cores:
 #   python tools/train.py configs/demo/linear-probe_lt-digits.py \
 #     --cfg-options model.backbone.init_cfg.checkpoint=CHECKPOINT
@@ -53,7 +53,9 @@ val_dataloader = dict(
     dataset=dict(
         split='test', imbalance_ratio={{_base_.imbalance_ratio}}, **dataset),
     **loader)
-val_evaluator = dict(type='LTAccuracy')
+# groups by the evaluated split's counts: the probe's training set is
+# balanced, the groups are the long-tailed pre-training set's
+val_evaluator = dict(type='LTAccuracy', class_counts='evaluated_split')
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator
 

@@ -1,4 +1,2 @@
 _base_ = ['./sar_resnet32_1xb256_cifar10-lt-r100.py']
 train_dataloader = dict(dataset=dict(imbalance_ratio=50))
-val_dataloader = dict(dataset=dict(imbalance_ratio=50))
-test_dataloader = val_dataloader

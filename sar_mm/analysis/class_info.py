@@ -16,7 +16,7 @@ same config does, from the first of:
 """
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
 import numpy as np
 from mmengine.config import Config
@@ -34,7 +34,9 @@ class ClassInfo:
         frequencies (np.ndarray, optional): Share of each class in the
             training data (pixels or images), None if unknown.
         groups (OrderedDict[str, list[int]]): Group name -> classes, from
-            the most to the least frequent; groups in head-to-tail order.
+            the most to the least frequent; groups in head-to-tail order
+            (see :func:`~sar_mm.utils.class_groups.head_to_tail` and
+            :func:`~sar_mm.utils.class_groups.group_of_classes`).
         source (str): Where the groups come from, for reports.
     """
     names: tuple
@@ -52,19 +54,6 @@ class ClassInfo:
     @property
     def num_classes(self) -> int:
         return len(self.names)
-
-    def head_to_tail(self) -> List[int]:
-        """Every class, head group first, each group most frequent first."""
-        return [c for members in self.groups.values() for c in members]
-
-    def group_of(self) -> Dict[int, str]:
-        """The group name of every class."""
-        return {c: g for g, members in self.groups.items() for c in members}
-
-    @property
-    def tail_group(self) -> str:
-        """Name of the least frequent group that has classes."""
-        return next(g for g in reversed(self.groups) if self.groups[g])
 
 
 def _evaluators(cfg: Config, split: str) -> List[dict]:

@@ -185,11 +185,6 @@ def load_analysed_model(config: str,
             or mismatched checkpoint, or no CUDA for ``device='cuda'``.
     """
     check_device(device)
-    cfg = load_config(
-        argparse.Namespace(
-            config=config,
-            cfg_options=cfg_options,
-            work_dir=None,
-            launcher='none'))
+    cfg = load_config(config, cfg_options)
     model, meta = load_model(cfg, checkpoint, device)
     return AnalysedModel(config_name(config), cfg, model, meta)

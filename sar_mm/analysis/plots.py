@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
+from ..utils.class_groups import group_of_classes, head_to_tail  # noqa: E402
 from .class_info import ClassInfo  # noqa: E402
 from .results import Curves  # noqa: E402
 
@@ -67,7 +68,7 @@ def _group_style(info: ClassInfo) -> dict:
 
 def _class_legend(fig, info: ClassInfo, colours: np.ndarray) -> None:
     style = _group_style(info)
-    group_of = info.group_of()
+    group_of = group_of_classes(info.groups)
     handles = [
         Line2D([], [],
                linestyle='none',
@@ -77,7 +78,7 @@ def _class_legend(fig, info: ClassInfo, colours: np.ndarray) -> None:
                if style[group_of[c]]['linewidths'] else colours[c],
                markersize=6,
                label=f'{info.names[c]} ({group_of[c]})')
-        for c in info.head_to_tail()
+        for c in head_to_tail(info.groups)
     ] if info.num_classes <= 30 else [
         Line2D([], [], linestyle='none', marker=s['marker'], color='grey',
                markersize=6, label=g) for g, s in style.items()
@@ -148,7 +149,7 @@ def plot_similarities(panels: Sequence[Tuple[str, np.ndarray]],
         width (int): Width in pixels.
         height (int): Height in pixels.
     """
-    order = info.head_to_tail()
+    order = head_to_tail(info.groups)
     names = [info.names[c] for c in order]
     fig, axes = new_figure(width, height, ncols=len(panels), squeeze=False)
     image = None
@@ -192,7 +193,7 @@ def plot_per_class(series: Sequence[Tuple[str, np.ndarray]], info: ClassInfo,
         width (int): Width in pixels.
         height (int): Height in pixels.
     """
-    order = info.head_to_tail()
+    order = head_to_tail(info.groups)
     x = np.arange(len(order))
     fig, ax = new_figure(width, height)
     if info.frequencies is not None:

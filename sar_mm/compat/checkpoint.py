@@ -15,19 +15,64 @@ It also replaces mmengine's loader for local paths (the one used by
 ``init_model``) with one that passes ``weights_only=True`` explicitly and
 turns the three failures users meet into one clear message naming the file:
 missing, corrupt or truncated, and refused as unsafe.
+
+A checkpoint the user trusts (e.g. one written by older code with other
+Python objects in it) can be unpickled in full, that file alone, by an
+explicit opt-in: ``--trust-checkpoint FILE`` of the tools, or the
+environment variable ``SAR_MM_TRUSTED_CHECKPOINTS`` (paths separated by
+``os.pathsep``). Nothing is ever trusted implicitly.
 """
+import os
 import os.path as osp
 import pickle
+from typing import Set
 
 import numpy as np
 import torch
 from mmengine.runner.checkpoint import CheckpointLoader
+from mmengine.utils import digit_version
 
 from ..utils.errors import UserInputError
 
 
 class CheckpointError(UserInputError, RuntimeError):
     """A checkpoint file is missing, corrupt, or refused as unsafe."""
+
+
+#: The first torch whose ``add_safe_globals`` takes ``(obj, name)`` pairs,
+#: which the allow-list needs (setup.py's lower bound).
+MIN_TORCH = '2.6'
+
+#: Environment variable listing checkpoint files to unpickle in full.
+TRUSTED_CHECKPOINTS_ENV = 'SAR_MM_TRUSTED_CHECKPOINTS'
+_trusted: Set[str] = set()
+
+
+def trust_checkpoint(filename: str) -> None:
+    """Unpickle ``filename`` in full from now on, in this process.
+
+    Only for a file whose origin the user knows: unpickling can run any
+    code the file carries. Other files stay weights-only.
+
+    Raises:
+        CheckpointError: The file does not exist.
+    """
+    if not osp.isfile(osp.expanduser(filename)):
+        raise CheckpointError(
+            f'--trust-checkpoint names a file that does not exist: '
+            f'{filename}')
+    _trusted.add(osp.realpath(osp.expanduser(filename)))
+
+
+def is_trusted(filename: str) -> bool:
+    """Whether ``filename`` was trusted with :func:`trust_checkpoint` or
+    listed in ``SAR_MM_TRUSTED_CHECKPOINTS``."""
+    listed = {
+        osp.realpath(osp.expanduser(path))
+        for path in os.environ.get(TRUSTED_CHECKPOINTS_ENV, '').split(
+            os.pathsep) if path
+    }
+    return osp.realpath(osp.expanduser(filename)) in _trusted | listed
 
 
 _HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
@@ -78,23 +123,46 @@ def _mmengine_checkpoint_globals() -> list:
 MMENGINE_CHECKPOINT_GLOBALS = _mmengine_checkpoint_globals()
 
 
-def safe_load(filename: str, map_location=None):
-    """``torch.load`` with ``weights_only=True`` and clear errors.
+def _is_torch_file(filename: str) -> bool:
+    """Whether the file starts like something ``torch.save`` writes: a zip
+    archive (the default since torch 1.6) or a pickle (the legacy format,
+    protocol >= 2)."""
+    with open(filename, 'rb') as f:
+        head = f.read(4)
+    return head.startswith(b'PK\x03\x04') or head[:1] == b'\x80'
 
-    Raises:
-        CheckpointError: The file does not exist, is corrupt or truncated,
-            or holds Python objects outside the allow-list (it may carry
-            code; it is refused without running it).
-    """
+
+def _first_sentence(text: str) -> str:
+    """The first sentence of an error message, complete: torch appends
+    paragraphs of advice to the part that says what went wrong."""
+    line = (text.strip().splitlines() or [''])[0]
+    return line.split('. ')[0].rstrip('.')
+
+
+def _unreadable(filename: str, detail: str) -> CheckpointError:
+    if not _is_torch_file(filename):
+        return CheckpointError(
+            f'{filename} is not a PyTorch checkpoint (neither the zip '
+            f'archive nor the pickle torch.save writes); check the path.')
+    detail = _first_sentence(detail)
+    return CheckpointError(
+        f'checkpoint file {filename} is corrupt or truncated'
+        f'{f" ({detail})" if detail else ""}; copy or save it again.')
+
+
+def _load(filename: str, map_location, weights_only: bool):
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise CheckpointError(f'checkpoint file not found: {filename}')
     try:
         return torch.load(
-            filename, map_location=map_location, weights_only=True)
+            filename, map_location=map_location, weights_only=weights_only)
     except pickle.UnpicklingError as err:
         text = str(err)
-        if 'Weights only load failed' in text:
+        # a bad opcode is corruption; any other weights-only refusal is
+        # about what the file holds
+        if 'Weights only load failed' in text and \
+                'Unsupported operand' not in text and _is_torch_file(filename):
             # torch's message is boilerplate around one line naming the
             # offending global
             detail = next((line.strip() for line in text.splitlines()
@@ -104,26 +172,52 @@ def safe_load(filename: str, map_location=None):
                 f'refused to load checkpoint {filename}: it holds Python '
                 f'objects outside the weights-only allow-list ({detail}). '
                 f'Unpickling such a file can run arbitrary code. If you '
-                f"trust the file, re-save its 'state_dict' with plain "
-                f'tensors and load that.') from None
-        raise CheckpointError(
-            f'checkpoint file {filename} is corrupt or not a PyTorch '
-            f'checkpoint ({text.splitlines()[0][:200]})') from None
-    except (RuntimeError, EOFError, ValueError, OSError) as err:
-        first_line = (str(err).splitlines() or [type(err).__name__])[0]
-        raise CheckpointError(
-            f'checkpoint file {filename} is corrupt or truncated '
-            f'({first_line[:200]})') from None
+                f'trust the file, pass --trust-checkpoint {filename} (or '
+                f'list it in {TRUSTED_CHECKPOINTS_ENV}).') from None
+        raise _unreadable(filename, text) from None
+    except (RuntimeError, EOFError, ValueError, OSError, KeyError) as err:
+        # a non-checkpoint file can fail anywhere in the unpickler, e.g. a
+        # KeyError for an unknown opcode byte
+        detail = '' if isinstance(err, (OSError, KeyError)) else str(err)
+        raise _unreadable(filename, detail) from None
 
 
-def load_from_local(filename, map_location):
-    """mmengine loader for local paths; see :func:`safe_load`."""
+def safe_load(filename: str, map_location=None):
+    """``torch.load`` with ``weights_only=True`` and clear errors.
+
+    Raises:
+        CheckpointError: The file does not exist, is not a PyTorch
+            checkpoint, is corrupt or truncated, or holds Python objects
+            outside the allow-list (it may carry code; it is refused
+            without running it).
+    """
+    return _load(filename, map_location, weights_only=True)
+
+
+def trusted_load(filename: str, map_location=None):
+    """``torch.load`` with full unpickling, for a file the user trusts
+    (:func:`trust_checkpoint`); same errors as :func:`safe_load` for a
+    missing file, one that is not a checkpoint, or a corrupt one."""
+    return _load(filename, map_location, weights_only=False)
+
+
+def load_from_local(filename, map_location=None):
+    """mmengine's loader for local paths: :func:`trusted_load` for a file
+    the user trusts (:func:`is_trusted`), :func:`safe_load` for any
+    other."""
+    if is_trusted(filename):
+        return trusted_load(filename, map_location)
     return safe_load(filename, map_location)
 
 
 def install_safe_checkpoint_loading() -> None:
     """Allow-list mmengine's checkpoint classes and route local loads
-    through :func:`safe_load`."""
+    through :func:`load_from_local`."""
+    if digit_version(torch.__version__) < digit_version(MIN_TORCH):
+        raise ImportError(
+            f'sar_mm needs torch>={MIN_TORCH} (weights-only checkpoint '
+            f'loading with an allow-list), found {torch.__version__}; '
+            f'upgrade torch or see README.md, "Installation".')
     torch.serialization.add_safe_globals(MMENGINE_CHECKPOINT_GLOBALS)
     CheckpointLoader.register_scheme(
         prefixes='', loader=load_from_local, force=True)

@@ -45,9 +45,10 @@ def subsample_long_tailed(labels: Sequence[int], num_classes: int,
                           seed: int = 0) -> np.ndarray:
     """Indices of a long-tailed subset of a labelled set.
 
-    Per class, the indices are shuffled with ``np.random.seed(seed)`` (the
-    LDAM-DRW convention, one global seed before the class loop) and the first
-    ``n_c`` are kept, so the subset is the same on every machine.
+    Per class, the indices are shuffled by one ``RandomState(seed)`` drawn
+    through the class loop (the LDAM-DRW subsets, which seed numpy's global
+    generator once before that loop, without touching that generator) and
+    the first ``n_c`` are kept, so the subset is the same on every machine.
 
     Args:
         labels (Sequence[int]): Label of every sample.
@@ -71,10 +72,10 @@ def subsample_long_tailed(labels: Sequence[int], num_classes: int,
         raise UserInputError(
             f'classes {short} have fewer samples than their long-tailed '
             f'count {[counts[c] for c in short]}')
-    np.random.seed(seed)
+    rng = np.random.RandomState(seed)
     kept = []
     for idx, n in zip(per_class, counts):
         idx = idx.copy()
-        np.random.shuffle(idx)
+        rng.shuffle(idx)
         kept.append(idx[:n])
     return np.concatenate(kept)

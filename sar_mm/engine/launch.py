@@ -10,15 +10,18 @@ import logging
 import os
 import os.path as osp
 import sys
-from typing import Iterator, Tuple
+from typing import Iterator, Optional, Tuple
 from urllib.error import URLError
 
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 from mmengine.registry import DATASETS, init_default_scope
+from mmengine.utils import import_modules_from_strings
 
+from ..compat.checkpoint import trust_checkpoint
 from ..compat.dist import setup_cpu_distributed
+from ..models.segmentors import check_sar_config
 from ..utils.errors import UserInputError
 
 SUPPORTED_SCOPES = ('mmseg', 'mmpretrain')
@@ -42,39 +45,93 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='append',
+        metavar='FILE',
+        default=[],
+        help='unpickle this checkpoint file in full instead of weights-only '
+        '(only for a file you trust: unpickling can run code it carries); '
+        'repeatable. SAR_MM_TRUSTED_CHECKPOINTS lists such files too')
     # torch.distributed.launch passes --local-rank, older ones --local_rank
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
 def parse_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """Parse the command line; trust the files of ``--trust-checkpoint``."""
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
+    for path in args.trust_checkpoint:
+        trust_checkpoint(path)
     return args
 
 
-def load_config(args: argparse.Namespace) -> Config:
-    """Read the config, apply ``--cfg-options`` and ``--work-dir``."""
-    if not osp.isfile(args.config):
-        raise UserInputError(f'config file not found: {args.config}')
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+def load_config(config: str,
+                cfg_options: Optional[dict] = None,
+                work_dir: Optional[str] = None,
+                launcher: str = 'none') -> Config:
+    """Read a config, apply ``--cfg-options`` and ``--work-dir``, and make
+    its scope (mmseg or mmpretrain) the default one.
+
+    A model SAR cannot regularise is refused before the config's
+    ``custom_imports`` are imported (they may name packages that are
+    missing, such as mmdet for Mask2Former).
+
+    Args:
+        config (str): Path of the config file.
+        cfg_options (dict, optional): Overrides, as ``--cfg-options``
+            parses them.
+        work_dir (str, optional): ``--work-dir``; without it the config's,
+            else ``./work_dirs/<config name>``.
+        launcher (str): ``--launcher``. Defaults to ``'none'``.
+
+    Raises:
+        UserInputError: A missing config file, one of another scope, or a
+            model SAR cannot regularise.
+    """
+    if not osp.isfile(config):
+        raise UserInputError(f'config file not found: {config}')
+    cfg = Config.fromfile(config, import_custom_modules=False)
+    cfg.launcher = launcher
+    if cfg_options is not None:
+        cfg.merge_from_dict(cfg_options)
+    check_sar_config(cfg.get('model'))
+    import_custom_modules(cfg)
     # work_dir priority: CLI > config > ./work_dirs/<config name>
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
+    if work_dir is not None:
+        cfg.work_dir = work_dir
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+                                osp.splitext(osp.basename(config))[0])
     scope = cfg.get('default_scope')
     if scope not in SUPPORTED_SCOPES:
         raise UserInputError(
-            f"{args.config} has default_scope={scope!r}; sar_mm's tools run "
+            f"{config} has default_scope={scope!r}; sar_mm's tools run "
             f'configs of {" and ".join(SUPPORTED_SCOPES)} (inherit their '
             f"default_runtime, e.g. _base_ = ['mmseg::_base_/default_runtime.py']).")
     init_default_scope(scope)
     return cfg
+
+
+def import_custom_modules(cfg: Config) -> None:
+    """Import the config's ``custom_imports`` (after the checks that need
+    none of them), with one line for a module that is not installed."""
+    custom = cfg.get('custom_imports')
+    if not custom:
+        return
+    try:
+        import_modules_from_strings(**custom)
+    except ImportError as err:
+        # mmengine re-raises "Failed to import X"; the cause says why
+        cause = err.__context__ or err
+        hint = (" (mmseg's Mask2Former and MaskFormer configs need "
+                'MMDetection: pip install mmdet)') if 'mmdet' in str(
+                    err) else ''
+        raise UserInputError(
+            f'the config imports {custom.get("imports")} (custom_imports), '
+            f'which fails: {cause}. Install the missing package'
+            f'{hint}.') from None
 
 
 def _dataset_cfgs(cfg: Config) -> Iterator[Tuple[str, dict]]:
@@ -104,27 +161,41 @@ def _dataset_class(type_):
         return registry.get(type_)
 
 
+def _check_data_roots(datasets) -> None:
+    """One error naming every missing ``data_root`` at once."""
+    missing = [(path, ds) for path, ds, dataset_cls in datasets
+               if ds.get('data_root') and '://' not in str(ds['data_root'])
+               and not osp.isdir(ds['data_root'])
+               and not getattr(dataset_cls, 'generates_data', False)]
+    if not missing:
+        return
+    where = ', '.join(f"'{ds['data_root']}' of {path} ({ds.get('type')})"
+                      for path, ds in missing)
+    options = ' '.join(f'{path}.data_root=PATH' for path, _ in missing)
+    verb = 'does' if len(missing) == 1 else 'do'
+    raise UserInputError(
+        f'data_root {where} {verb} not exist. Prepare the dataset as '
+        f'described in {DATASET_DOCS}, or point the config at it with '
+        f'--cfg-options {options}')
+
+
 def check_datasets(cfg: Config) -> None:
     """Fail early, with one line, on datasets that cannot work.
 
-    For every dataset of every loader: its ``data_root`` exists (datasets
-    that generate their data on first use, with a ``generates_data`` class
-    attribute such as ``LTDigitScenes``, are exempt), it lists at least one
+    For every dataset of every loader: its ``data_root`` exists (all missing
+    ones are named in one error; datasets that make their own data, with a
+    ``generates_data`` class attribute such as ``LTDigitScenes`` and
+    ``LTDigits``, are exempt), it lists at least one
     sample, and every listed annotation file exists. This lists the samples
     once more than the Runner will, which costs seconds at most, and turns
     errors that would surface deep in mmengine or in a dataloader worker into
     one line.
     """
-    for path, ds in _dataset_cfgs(cfg):
-        dataset_cls = _dataset_class(ds.get('type'))
+    datasets = [(path, ds, _dataset_class(ds.get('type')))
+                for path, ds in _dataset_cfgs(cfg)]
+    _check_data_roots(datasets)
+    for path, ds, dataset_cls in datasets:
         root = ds.get('data_root')
-        if root and '://' not in str(root) and not osp.isdir(root) and \
-                not getattr(dataset_cls, 'generates_data', False):
-            raise UserInputError(
-                f"data_root '{root}' of {path} ({ds.get('type')}) does not "
-                f'exist. Prepare the dataset as described in {DATASET_DOCS}, '
-                f'or point the config at it with --cfg-options '
-                f'{path}.data_root=PATH')
         if 'dataset' in ds or 'datasets' in ds or dataset_cls is None:
             continue  # wrappers: their inner datasets are checked
         with DATASETS.switch_scope_and_registry(None) as registry:
@@ -148,10 +219,12 @@ def check_datasets(cfg: Config) -> None:
                 f'the images.')
 
 
-def add_default_hooks(cfg: Config, names=('DataCheckHook', )) -> None:
-    """Add the toolkit's safety hooks to a run unless the config has them:
-    the class-count check, and for training the RNG state that makes
-    ``--resume`` exact."""
+def add_default_hooks(cfg: Config,
+                      names=('DataCheckHook', 'ClassCountsHook')) -> None:
+    """Add the toolkit's safety hooks to a run unless the config has them,
+    whatever ``custom_hooks`` it lists: the data checks, the training set's
+    class counts (for losses and the metrics' groups), and for training the
+    RNG states that make ``--resume`` exact."""
     hooks = list(cfg.get('custom_hooks', []) or [])
     present = {h.get('type') for h in hooks}
     hooks += [dict(type=name) for name in names if name not in present]
@@ -211,5 +284,6 @@ def run_cli(main) -> None:
 
 __all__ = [
     'add_common_args', 'add_default_hooks', 'build_runner',
-    'check_datasets', 'enable_amp', 'load_config', 'parse_args', 'run_cli'
+    'check_datasets', 'enable_amp', 'import_custom_modules', 'load_config',
+    'parse_args', 'run_cli'
 ]

@@ -1,8 +1,10 @@
-from .class_stats import (ClassStats, class_weights, count_class_pixels,
-                          load_class_groups, split_groups)
+from .checkpoint_fit import CheckpointMismatchError, check_state_dict
+from .class_groups import split_groups
+from .class_stats import ClassStats, count_class_pixels, load_class_groups
 from .errors import UserInputError
 
 __all__ = [
-    'ClassStats', 'UserInputError', 'class_weights', 'count_class_pixels',
-    'load_class_groups', 'split_groups'
+    'CheckpointMismatchError', 'ClassStats', 'UserInputError',
+    'check_state_dict', 'count_class_pixels', 'load_class_groups',
+    'split_groups'
 ]

@@ -1,9 +1,10 @@
-"""Per-class statistics of a segmentation dataset and what derives from them.
+"""Per-class statistics of a segmentation dataset: the file format.
 
 This module is the single home of the class-statistics file written by
-``tools/analysis_tools/class_stats.py``, of the head / medium / tail split
-rule and of the class-weighting modes. ``LongTailPixelSampler``,
-``ClassBalancedCrossEntropyLoss`` and ``LTIoUMetric`` all use it.
+``tools/analysis_tools/class_stats.py``, which ``LongTailPixelSampler``,
+``ClassBalancedCrossEntropyLoss`` and ``LTIoUMetric`` read. The group rule
+is :mod:`sar_mm.utils.class_groups`; the class weights derived from the
+counts are :mod:`sar_mm.models.losses.class_weights`.
 
 The statistics file is JSON::
 
@@ -31,189 +32,50 @@ and ``label_map``). Groups list their classes from the most to the least
 frequent; they may be edited by hand, the file is the reference.
 """
 import json
-import warnings
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import numpy as np
 import torch
 from torch import Tensor
 
+from .class_groups import (GROUP_NAMES, SPLIT_RULES, check_group_split,
+                           split_groups)
 from .errors import UserInputError
 
 FORMAT = 'sar_mm.class_stats'
 FORMAT_VERSION = 1
-GROUP_NAMES = ('head', 'medium', 'tail')
-#: split rules of :func:`split_groups` and their default bounds
-SPLIT_RULES = {'class_share': (1 / 3, 2 / 3), 'pixel_share': (0.5, 0.9)}
-WEIGHTINGS = ('inverse', 'sqrt_inverse', 'effective_number')
 STATS_TOOL = 'tools/analysis_tools/class_stats.py'
 
 
 def count_class_pixels(labels: Tensor,
                        num_classes: int,
-                       ignore_index: int = 255) -> Tensor:
-    """Pixels of each class in a label tensor of any shape.
+                       ignore_index: Optional[int] = 255) -> Tensor:
+    """Pixels (or any labelled items) of each class in a label tensor of
+    any shape.
 
     Values equal to ``ignore_index`` or outside ``[0, num_classes)`` are not
-    counted.
+    counted. A scatter-add, not ``torch.bincount``: on CUDA, bincount reads
+    the largest label back to the host, which stalls the training step.
+
+    Args:
+        labels (Tensor): Integer labels.
+        num_classes (int): Number of classes.
+        ignore_index (int, optional): Label value not to count.
+            Defaults to 255; None counts every value in range.
 
     Returns:
         Tensor: int64 counts of shape ``(num_classes, )``, on the device of
         ``labels``.
     """
-    labels = labels.long()
-    valid = (labels >= 0) & (labels < num_classes) & (labels != ignore_index)
+    labels = labels.long().flatten()
+    valid = (labels >= 0) & (labels < num_classes)
+    if ignore_index is not None:
+        valid &= labels != ignore_index
     # invalid pixels go to an extra bin, dropped after counting
-    binned = torch.where(valid, labels, num_classes).flatten()
-    return torch.bincount(binned, minlength=num_classes + 1)[:num_classes]
-
-
-def check_group_split(
-        rule: str,
-        bounds: Optional[Sequence[float]] = None) -> Tuple[float, float]:
-    """Validate a split rule of :func:`split_groups` and its bounds.
-
-    Returns:
-        tuple[float, float]: The bounds, the rule's default when None.
-    """
-    if rule not in SPLIT_RULES:
-        raise UserInputError(
-            f'unknown group split rule {rule!r}; choose one of '
-            f'{", ".join(SPLIT_RULES)}.')
-    bounds = SPLIT_RULES[rule] if bounds is None else tuple(
-        float(b) for b in bounds)
-    if len(bounds) != 2 or not 0 < bounds[0] <= bounds[1] <= 1:
-        raise UserInputError(
-            f'group bounds must be two cumulative shares with 0 < head <= '
-            f'medium <= 1, e.g. {SPLIT_RULES[rule]} for {rule!r}; got '
-            f'{bounds}.')
-    return bounds
-
-
-def split_groups(
-        pixel_counts: Sequence[int],
-        rule: str = 'class_share',
-        bounds: Optional[Sequence[float]] = None) -> Dict[str, List[int]]:
-    """Split classes into head, medium and tail.
-
-    Classes are sorted from the most to the least frequent by pixels (ties
-    by index). Walking down that list, a class is head while the share
-    *before* it is below ``bounds[0]``, medium while it is below
-    ``bounds[1]``, tail after that. The share is
-
-    - ``'class_share'`` (default, bounds ``(1/3, 2/3)``): of the classes;
-      the three groups have (nearly) equal numbers of classes, whatever the
-      shape of the distribution. A dominant class (background) does not
-      change the groups of the others.
-    - ``'pixel_share'`` (bounds ``(0.5, 0.9)``): of the pixels; head is the
-      shortest run of most frequent classes holding half of the pixels,
-      tail the classes sharing the last 10 %. It follows the distribution,
-      but one class holding most pixels leaves nearly every other class in
-      the tail.
-
-    Args:
-        pixel_counts (Sequence[int]): Pixels of each class.
-        rule (str): ``'class_share'`` or ``'pixel_share'``. Defaults to
-            ``'class_share'``.
-        bounds (Sequence[float], optional): Cumulative shares ending head
-            and medium. Defaults to the rule's bounds above.
-
-    Returns:
-        dict[str, list[int]]: Class indices of ``'head'``, ``'medium'`` and
-        ``'tail'``, each from the most to the least frequent.
-    """
-    head_share, medium_share = check_group_split(rule, bounds)
-    counts = np.asarray(pixel_counts, dtype=np.float64)
-    order = np.argsort(-counts, kind='stable')
-    if rule == 'class_share':
-        before = np.arange(len(counts)) / max(len(counts), 1)
-    else:
-        before = (np.cumsum(counts[order]) - counts[order]) / max(
-            counts.sum(), 1)
-    is_head = before < head_share
-    is_medium = ~is_head & (before < medium_share)
-    is_tail = ~is_head & ~is_medium
-    return dict(
-        head=order[is_head].tolist(),
-        medium=order[is_medium].tolist(),
-        tail=order[is_tail].tolist())
-
-
-def head_to_tail(groups: Dict[str, List[int]]) -> List[int]:
-    """All classes of ``groups``: head first, then medium, then tail."""
-    return [c for name in GROUP_NAMES for c in groups[name]]
-
-
-def group_of_classes(groups: Dict[str, List[int]]) -> Dict[int, str]:
-    """The group name of every class index in ``groups``."""
-    return {c: name for name in GROUP_NAMES for c in groups[name]}
-
-
-def check_weighting(weighting: str, beta: float, max_weight: float) -> None:
-    """Validate the arguments of :func:`class_weights`."""
-    if weighting not in WEIGHTINGS:
-        raise UserInputError(
-            f'unknown class weighting {weighting!r}; choose one of '
-            f'{", ".join(WEIGHTINGS)}.')
-    if weighting == 'effective_number' and not 0 <= beta < 1:
-        raise UserInputError(
-            f'beta of the effective number must be in [0, 1), got {beta}; '
-            f'values close to 1 (e.g. 0.9999) weight more like inverse '
-            f'frequency.')
-    if not 1 <= max_weight < float('inf'):
-        raise UserInputError(
-            f'max_weight must be a finite number >= 1 (the largest class '
-            f'weight, in units of the average pixel weight), got '
-            f'{max_weight}.')
-
-
-def class_weights(pixel_counts: Tensor,
-                  weighting: str = 'sqrt_inverse',
-                  beta: float = 0.9999,
-                  max_weight: float = 10.0) -> Tensor:
-    """Class weights from pixel counts, capped.
-
-    With ``n_c`` the pixels and ``f_c`` the frequency of class ``c``, the
-    raw weight is
-
-    - ``'inverse'``: ``1 / f_c``;
-    - ``'sqrt_inverse'``: ``1 / sqrt(f_c)``, a milder re-balancing;
-    - ``'effective_number'``: ``(1 - beta) / (1 - beta ** n_c)``, the
-      inverse effective number of samples of Cui et al., "Class-Balanced
-      Loss Based on Effective Number of Samples", CVPR 2019. ``beta = 0``
-      gives equal weights, ``beta -> 1`` inverse frequency; pixels of one
-      image are far from independent, so useful values sit close to 1.
-
-    Weights are then scaled so that the average pixel of the counted data
-    weighs 1 (``sum_c f_c w_c = 1``) and capped at ``max_weight``. Classes
-    without pixels get ``max_weight``: finite, never NaN. Computed in
-    float64 on the device of ``pixel_counts``; returned as float32.
-
-    Args:
-        pixel_counts (Tensor): Pixels of each class, shape ``(C, )``.
-        weighting (str): ``'inverse'``, ``'sqrt_inverse'`` or
-            ``'effective_number'``. Defaults to ``'sqrt_inverse'``.
-        beta (float): ``beta`` of the effective number. Defaults to 0.9999.
-        max_weight (float): Cap on a class weight, in units of the average
-            pixel weight. Defaults to 10.
-
-    Returns:
-        Tensor: float32 weights of shape ``(C, )``.
-    """
-    check_weighting(weighting, beta, max_weight)
-    counts = pixel_counts.double()
-    freq = counts / counts.sum().clamp(min=1)
-    if weighting == 'inverse':
-        raw = 1 / freq
-    elif weighting == 'sqrt_inverse':
-        raw = freq.rsqrt()
-    else:
-        raw = (1 - beta) / (1 - torch.pow(beta, counts))
-    seen = counts > 0
-    mean_weight = torch.where(seen, freq * raw, 0).sum()
-    weights = torch.where(seen, raw / mean_weight.clamp(min=1e-12), max_weight)
-    return weights.clamp(max=max_weight).float()
+    binned = torch.where(valid, labels, num_classes)
+    counts = labels.new_zeros(num_classes + 1)
+    return counts.scatter_add_(0, binned,
+                               torch.ones_like(binned))[:num_classes]
 
 
 @dataclass
@@ -392,23 +254,6 @@ class ClassStats:
                 f'the class statistics {self.path} name class {c} {a!r}, '
                 f'but {where} calls it {b!r} ({len(diff)} name(s) differ). '
                 f'{fix}')
-
-    def class_weights(self,
-                      weighting: str = 'sqrt_inverse',
-                      beta: float = 0.9999,
-                      max_weight: float = 10.0) -> Tensor:
-        """:func:`class_weights` of these pixel counts, warning by name
-        about classes without pixels (they get ``max_weight``)."""
-        empty = [
-            name for name, n in zip(self.classes, self.pixel_counts) if n == 0
-        ]
-        if empty:
-            warnings.warn(
-                f'class(es) {", ".join(map(repr, empty))} have no pixels in '
-                f'the class statistics {self.path}; they get the capped '
-                f'weight max_weight={max_weight}.')
-        return class_weights(
-            torch.tensor(self.pixel_counts), weighting, beta, max_weight)
 
 
 def load_class_groups(path: str) -> Dict[str, List[int]]:

@@ -1,6 +1,5 @@
 """Strict checkpoint loading and the class-vector lookup, on real mmseg
 and mmpretrain models built from the test configs."""
-import argparse
 
 import pytest
 import torch
@@ -18,12 +17,7 @@ from tests.utils import REPO, TEST_CONFIGS
 
 
 def config(name):
-    return load_config(
-        argparse.Namespace(
-            config=str(TEST_CONFIGS / name),
-            cfg_options=None,
-            work_dir=None,
-            launcher='none'))
+    return load_config(str(TEST_CONFIGS / name))
 
 
 @pytest.fixture(scope='module')

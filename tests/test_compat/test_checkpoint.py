@@ -1,4 +1,5 @@
-"""Weights-only checkpoint loading: mmengine checkpoints load, payloads don't."""
+"""Weights-only checkpoint loading: mmengine checkpoints load, payloads don't,
+unless the user trusts that one file."""
 import os
 import zipfile
 from collections import OrderedDict
@@ -9,7 +10,10 @@ import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader
 
-from sar_mm.compat.checkpoint import CheckpointError, safe_load
+import sar_mm.compat.checkpoint as checkpoint_module
+from sar_mm.compat.checkpoint import (MIN_TORCH, TRUSTED_CHECKPOINTS_ENV,
+                                     CheckpointError, load_from_local,
+                                     safe_load, trust_checkpoint)
 
 
 class Payload:
@@ -81,8 +85,81 @@ def test_missing_and_corrupt_files_name_the_file(tmp_path):
     with pytest.raises(CheckpointError, match='corrupt or truncated') as err:
         safe_load(str(truncated))
     assert 'truncated.pth' in str(err.value)
-    garbage = tmp_path / 'garbage.pth'
-    garbage.write_bytes(b'not a checkpoint at all')
-    with pytest.raises(CheckpointError, match='garbage.pth'):
-        safe_load(str(garbage))
     assert zipfile.is_zipfile(good)
+
+
+@pytest.fixture
+def no_trust(monkeypatch):
+    """Nothing trusted, before and after the test."""
+    monkeypatch.setattr(checkpoint_module, '_trusted', set())
+    monkeypatch.delenv(TRUSTED_CHECKPOINTS_ENV, raising=False)
+
+
+def test_trusted_checkpoint_is_unpickled_only_on_request(
+        tmp_path, monkeypatch, no_trust):
+    evil, marker = tmp_path / 'evil.pth', tmp_path / 'pwned'
+    write_malicious_checkpoint(evil, marker)
+    other, other_marker = tmp_path / 'other.pth', tmp_path / 'other_ran'
+    write_malicious_checkpoint(other, other_marker)
+    with pytest.raises(CheckpointError,
+                       match=f'pass --trust-checkpoint {evil}'):
+        load_from_local(str(evil))
+    assert not marker.exists()
+    # the environment variable: that file alone
+    monkeypatch.setenv(TRUSTED_CHECKPOINTS_ENV,
+                       os.pathsep.join(['/nowhere.pth', str(evil)]))
+    loaded = CheckpointLoader.load_checkpoint(str(evil))
+    assert marker.exists()
+    assert torch.equal(loaded['state_dict']['w'], torch.zeros(2))
+    with pytest.raises(CheckpointError, match='refused'):
+        load_from_local(str(other))
+    assert not other_marker.exists()
+    # the flag's function, through another path to the same file
+    monkeypatch.delenv(TRUSTED_CHECKPOINTS_ENV)
+    trust_checkpoint(str(tmp_path / '.' / 'other.pth'))
+    load_from_local(str(other))
+    assert other_marker.exists()
+    # safe_load itself never unpickles, trusted or not
+    with pytest.raises(CheckpointError, match='refused'):
+        safe_load(str(other))
+
+
+def test_trusting_a_missing_file_is_an_error(tmp_path, no_trust):
+    with pytest.raises(CheckpointError, match='does not exist: .*nope.pth'):
+        trust_checkpoint(str(tmp_path / 'nope.pth'))
+
+
+def test_setup_requires_the_torch_the_allow_list_needs(repo):
+    setup = (repo / 'setup.py').read_text()
+    assert f"'torch>={MIN_TORCH}'" in setup
+
+
+@pytest.mark.parametrize('cut', [100, 300, 5000])
+def test_truncated_checkpoint_message_is_complete(tmp_path, cut):
+    good = tmp_path / 'good.pth'
+    torch.save(dict(state_dict=dict(w=torch.zeros(10000))), good)
+    truncated = tmp_path / 'truncated.pth'
+    truncated.write_bytes(good.read_bytes()[:cut])
+    with pytest.raises(CheckpointError) as err:
+        safe_load(str(truncated))
+    message = str(err.value)
+    assert message.startswith(f'checkpoint file {truncated} is corrupt or '
+                              f'truncated')
+    # whole sentences only: torch's advice paragraphs are left out, not cut
+    assert message.endswith('; copy or save it again.')
+    assert 'internal miniz error' not in message
+    assert '\n' not in message
+
+
+@pytest.mark.parametrize('content', [
+    b'not a checkpoint at all', b'model = dict(type="FCN")\n', b'{"a": 1}',
+    b'\x93NUMPY\x01\x00', b''
+], ids=['text', 'python', 'json', 'numpy', 'empty'])
+def test_other_files_are_not_a_pytorch_checkpoint(tmp_path, content):
+    path = tmp_path / 'notes.pth'
+    path.write_bytes(content)
+    with pytest.raises(CheckpointError) as err:
+        safe_load(str(path))
+    assert str(err.value) == (
+        f'{path} is not a PyTorch checkpoint (neither the zip archive nor '
+        f'the pickle torch.save writes); check the path.')

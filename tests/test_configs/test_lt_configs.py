@@ -2,8 +2,6 @@
 tiny ADE20K / Cityscapes data laid out as mmseg expects; the balanced-loss
 configs get their statistics from tools/analysis_tools/class_stats.py run
 on the same fake data."""
-import cv2
-import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
@@ -14,43 +12,12 @@ from mmengine.runner import Runner
 from mmseg.registry import METRICS, MODELS
 
 from sar_mm.models.samplers import LongTailPixelSampler
+from tests.lt_fakes import write_fake_ade20k, write_fake_cityscapes
 from tests.utils import REPO, run_tool
 
 pytestmark = pytest.mark.slow
 LT_CONFIGS = sorted((REPO / 'configs' / 'lt').glob('*.py'))
 CROP = (64, 64)
-
-
-def write_ade20k(root, rng):
-    """images/training/*.jpg and annotations/training/*.png, labels 0..150
-    (0 is "other", ignored through reduce_zero_label)."""
-    for sub in ('images/training', 'annotations/training'):
-        (root / sub).mkdir(parents=True)
-    for i in range(3):
-        name = f'ADE_train_{i:08d}'
-        cv2.imwrite(
-            str(root / 'images/training' / f'{name}.jpg'),
-            rng.randint(0, 256, (48, 64, 3), np.uint8))
-        cv2.imwrite(
-            str(root / 'annotations/training' / f'{name}.png'),
-            rng.randint(0, 151, (48, 64), np.uint8))
-
-
-def write_cityscapes(root, rng):
-    """leftImg8bit/train/<city>/ and gtFine/train/<city>/ with train ids
-    0..18 and 255."""
-    for sub in ('leftImg8bit/train/aachen', 'gtFine/train/aachen'):
-        (root / sub).mkdir(parents=True)
-    for i in range(3):
-        name = f'aachen_{i:06d}_000019'
-        label = rng.randint(0, 19, (32, 64), np.uint8)
-        label[:4] = 255
-        cv2.imwrite(
-            str(root / 'leftImg8bit/train/aachen' / f'{name}_leftImg8bit.png'),
-            rng.randint(0, 256, (32, 64, 3), np.uint8))
-        cv2.imwrite(
-            str(root / 'gtFine/train/aachen' /
-                f'{name}_gtFine_labelTrainIds.png'), label)
 
 
 def shrink(cfg, data_root):
@@ -73,12 +40,11 @@ def shrink(cfg, data_root):
 @pytest.mark.parametrize('config', LT_CONFIGS, ids=lambda p: p.stem)
 def test_each_lt_config_trains_one_cpu_step(config, tmp_path):
     cfg = Config.fromfile(str(config))
-    rng = np.random.RandomState(0)
     data_root = tmp_path / 'data'
     if 'ade20k' in config.name:
-        write_ade20k(data_root, rng)
+        write_fake_ade20k(data_root, num_train=3, num_val=0, size=(48, 64))
     else:
-        write_cityscapes(data_root, rng)
+        write_fake_cityscapes(data_root, num_train=3, num_val=0)
     shrink(cfg, data_root)
     head_cfg = cfg.model.decode_head
     if head_cfg.loss_decode.type == 'ClassBalancedCrossEntropyLoss':

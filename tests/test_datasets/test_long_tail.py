@@ -42,3 +42,20 @@ def test_subsample_is_deterministic_and_follows_counts():
     assert not np.array_equal(np.sort(keep), np.sort(other))
     with pytest.raises(ValueError, match='fewer samples'):
         subsample_long_tailed(labels, 4, 2, n_max=30)
+
+
+def test_subsample_keeps_the_ldam_subsets_and_the_global_generator():
+    """The subset is LDAM-DRW's (one global seed, then a shuffle per class),
+    and numpy's global generator is left where it was."""
+    labels = np.repeat(np.arange(3), 10)
+    np.random.seed(5)
+    state = np.random.get_state()[1].copy()
+    keep = subsample_long_tailed(labels, 3, 4, n_max=8, seed=2)
+    np.testing.assert_array_equal(np.random.get_state()[1], state)
+    np.random.seed(2)
+    expected = []
+    for c, n in enumerate([8, 4, 2]):
+        idx = np.flatnonzero(labels == c)
+        np.random.shuffle(idx)
+        expected.extend(idx[:n])
+    np.testing.assert_array_equal(keep, expected)

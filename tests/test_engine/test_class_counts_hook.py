@@ -7,6 +7,8 @@ from mmpretrain.registry import MODELS
 
 from sar_mm.datasets import LTDigits, long_tailed_counts
 from sar_mm.engine.hooks import dataset_class_counts
+from sar_mm.utils import UserInputError
+from tests.utils import run_tool, scalars
 
 DEMOS = 'configs/demo'
 
@@ -53,15 +55,62 @@ def test_counts_follow_the_training_set_into_modules_metric_and_ckpt(
     assert model.head.loss_module.class_counts.tolist() == counts
 
 
-def test_testing_without_counts_uses_the_test_split_metainfo(repo, tmp_path):
+def test_testing_takes_the_counts_of_the_config_training_set(
+        repo, tmp_path):
+    """tools/test.py builds no training loader: the counts of the config's
+    training set (only its ratio changed) reach the model and the metric,
+    not those the test split carries (ratio 10)."""
+    cfg = demo_cfg(
+        repo, 'ce_lt-digits.py', tmp_path, **{
+            'model.head.type': 'LogitAdjustLinearClsHead',
+            'train_dataloader.dataset.imbalance_ratio': 50,
+        })
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.test()
+    counts = long_tailed_counts(120, 10, 50)
+    assert runner.test_dataloader.dataset.metainfo['class_counts'] != counts
+    assert runner.model.head.class_counts.tolist() == counts
+    assert runner.test_evaluator.metrics[0].class_counts == counts
+    assert 'accuracy/top1' in metrics
+
+
+def test_a_checkpoint_tested_with_other_training_counts_is_refused(
+        repo, tmp_path):
+    """Counts the model was trained with (from its checkpoint) that differ
+    from the config's training set stop the test with one line."""
     cfg = demo_cfg(
         repo, 'ce_lt-digits.py', tmp_path,
         **{'model.head.type': 'LogitAdjustLinearClsHead'})
     runner = Runner.from_cfg(cfg)
-    metrics = runner.test()
-    assert runner.model.head.class_counts.tolist() == long_tailed_counts(
-        120, 10, 10)
-    assert 'accuracy/top1' in metrics
+    runner.model.head.set_class_counts(long_tailed_counts(120, 10, 50))
+    with pytest.raises(UserInputError,
+                       match=r'trained with, \[120, .*, 2\], but the '
+                       r'training set of this config has \[120, .*, 12\]'):
+        runner.test()
+
+
+@pytest.mark.slow
+def test_the_tools_keep_the_hook_whatever_custom_hooks_say(repo, tmp_path):
+    """A user's own custom_hooks list cannot drop the counts: tools/train.py
+    adds the hook, and the run's groups follow the training ratio."""
+    result = run_tool([
+        'train.py', repo / 'tests/data/configs/resnet_tiny_lt-digits.py',
+        '--work-dir', 'wd', '--cfg-options', 'custom_hooks=[]',
+        'train_dataloader.dataset.imbalance_ratio=50'
+    ], tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    result = [r for r in scalars(tmp_path / 'wd') if 'accuracy/top1' in r][-1]
+    per_class = [result[f'accuracy/per_class/{c}'] for c in range(10)]
+    # ratio 50: 120, 77 | 50, 32, 21 | 13, 8, 5, 3, 2 images (many > 60,
+    # few < 20); ratio 10 would make digits 0-2 many-shot, 8 and 9 few-shot
+    assert result['accuracy/many'] == pytest.approx(
+        sum(per_class[:2]) / 2, abs=0.01)
+    assert result['accuracy/medium'] == pytest.approx(
+        sum(per_class[2:5]) / 3, abs=0.01)
+    assert result['accuracy/few'] == pytest.approx(
+        sum(per_class[5:]) / 5, abs=0.01)
+    config = next((tmp_path / 'wd').glob('*/vis_data/config.py'))
+    assert 'ClassCountsHook' in config.read_text()
 
 
 def test_dataset_counts_from_labels_when_metainfo_has_none():

@@ -1,33 +1,38 @@
 """Training N iterations (epochs) in one go equals N/2, then --resume to N:
 weights, buffers (SAR anchors and gate, GH prior and EMA table), optimizer
 and scheduler state, and the EMA of the weights, bitwise, for the SAR, BCL,
-GH and FixMatch + SAR demos."""
+GH and FixMatch + SAR demos, and for SAR on two processes that draw
+different random numbers."""
 import pytest
 import torch
 
-from tests.utils import DEMO_CONFIGS, NO_WORKERS, TEST_CONFIGS, run_tool
+from tests.utils import (DEMO_CONFIGS, NO_WORKERS, TEST_CONFIGS, free_port,
+                         run_tool)
 
 pytestmark = pytest.mark.slow
 
 
 def train(cwd, config, work_dir, length, *options, resume=False,
-          unit='iter'):
+          unit='iter', procs=1):
+    tool = ['train.py', config] if procs == 1 else \
+        ['dist_train.sh', config, procs]
     result = run_tool([
-        'train.py', config, '--work-dir', work_dir,
-        *(['--resume'] if resume else []), '--cfg-options',
-        f'train_cfg.max_{unit}s={length}', *options
-    ], cwd)
+        *tool, '--work-dir', work_dir, *(['--resume'] if resume else []),
+        '--cfg-options', f'train_cfg.max_{unit}s={length}', *options
+    ], cwd, PORT=str(free_port()))
     assert result.returncode == 0, result.stderr[-3000:]
     return torch.load(
         cwd / work_dir / f'{unit}_{length}.pth', map_location='cpu',
         weights_only=False)
 
 
-def straight_and_resumed(cwd, config, length, *options, unit='iter'):
-    straight = train(cwd, config, 'straight', length, *options, unit=unit)
-    train(cwd, config, 'split', length // 2, *options, unit=unit)
+def straight_and_resumed(cwd, config, length, *options, unit='iter',
+                         procs=1):
+    kwargs = dict(unit=unit, procs=procs)
+    straight = train(cwd, config, 'straight', length, *options, **kwargs)
+    train(cwd, config, 'split', length // 2, *options, **kwargs)
     resumed = train(
-        cwd, config, 'split', length, *options, resume=True, unit=unit)
+        cwd, config, 'split', length, *options, resume=True, **kwargs)
     keys = ['state_dict', 'optimizer', 'param_schedulers']
     keys += ['ema_state_dict'] if 'ema_state_dict' in straight else []
     for key in keys:
@@ -59,6 +64,19 @@ def test_sar_demo_resumes_exactly(tmp_path):
     assert straight['state_dict']['sar.anchors_initialized'].item()
 
 
+def test_two_processes_with_their_own_random_streams_resume_exactly(
+        tmp_path):
+    """diff_rank_seed=True: each rank draws its own augmentations and
+    dropout masks; each gets its own states back on resume."""
+    straight = straight_and_resumed(
+        tmp_path, TEST_CONFIGS / 'fcn_tiny_lt-digit-scenes_sar.py', 40,
+        'randomness.diff_rank_seed=True', 'train_cfg.val_interval=40',
+        'default_hooks.checkpoint.interval=20', procs=2)
+    assert straight['state_dict']['sar.anchors_initialized'].item()
+    rank0, rank1 = straight['rng_state']
+    assert not torch.equal(rank0['torch'], rank1['torch'])
+
+
 def test_bcl_demo_resumes_exactly(tmp_path):
     # 3 random views per image (numpy, python and torchvision draws)
     straight = straight_and_resumed(
@@ -66,7 +84,7 @@ def test_bcl_demo_resumes_exactly(tmp_path):
         'default_hooks.checkpoint.interval=1', *NO_WORKERS, unit='epoch')
     assert any(key.startswith('head.prototype_projector.')
                for key in straight['state_dict'])
-    assert set(straight['rng_state']) >= {'torch', 'numpy', 'python'}
+    assert set(straight['rng_state'][0]) >= {'torch', 'numpy', 'python'}
 
 
 def test_gh_demo_resumes_exactly(tmp_path):

@@ -22,9 +22,8 @@ def test_shot_groups_follow_the_thresholds():
 
 
 def test_metric_by_hand():
-    metric = LTAccuracy()
-    metric.dataset_meta = dict(
-        classes=tuple('abcdefg'), class_counts=COUNTS)
+    metric = LTAccuracy(class_counts=COUNTS)
+    metric.dataset_meta = dict(classes=tuple('abcdefg'))
     # class: (test samples, correct) -> a: 2/2, b: 1/2, c: 0/1, d: 1/1,
     # e: 1/2, f: 0/1, g: 1/1; class 'c' predicted as 'a'
     pairs = [(0, 0), (0, 0), (1, 1), (3, 1), (0, 2), (3, 3), (4, 4), (0, 4),
@@ -52,10 +51,12 @@ def test_explicit_counts_and_absent_classes():
 
 
 def test_missing_counts_and_bad_labels():
+    """The evaluated split's own counts are never used: they need not be
+    the training set's (ClassCountsHook gives those)."""
     metric = LTAccuracy()
-    metric.dataset_meta = dict(classes=('a', 'b'))
+    metric.dataset_meta = dict(classes=('a', 'b'), class_counts=[9, 1])
     metric.process(None, samples([(0, 0)]))
-    with pytest.raises(UserInputError, match="'class_counts'"):
+    with pytest.raises(UserInputError, match='ClassCountsHook'):
         metric.evaluate(1)
     metric = LTAccuracy(class_counts=[5, 5])
     metric.process(None, samples([(0, 7)]))
@@ -63,3 +64,37 @@ def test_missing_counts_and_bad_labels():
         metric.evaluate(1)
     with pytest.raises(ValueError, match='few_thresh'):
         LTAccuracy(many_thresh=10, few_thresh=20)
+
+
+def test_groups_of_the_evaluated_split_on_request():
+    """class_counts='evaluated_split': a linear probe trained on a balanced
+    set, scored by the groups its test split carries."""
+    metric = LTAccuracy(class_counts='evaluated_split', many_thresh=5,
+                        few_thresh=2)
+    metric.dataset_meta = dict(classes=('a', 'b', 'c'),
+                               class_counts=[9, 3, 1])
+    metric.process(None, samples([(0, 0), (0, 1), (2, 2)]))
+    result = metric.evaluate(3)
+    assert (result['accuracy/many'], result['accuracy/medium'],
+            result['accuracy/few']) == (100, 0, 100)
+    metric.dataset_meta = dict(classes=('a', 'b', 'c'))
+    metric.process(None, samples([(0, 0)]))
+    with pytest.raises(UserInputError, match="needs an evaluated dataset"):
+        metric.evaluate(1)
+    with pytest.raises(UserInputError, match="or 'evaluated_split'"):
+        LTAccuracy(class_counts='test')
+
+
+def test_per_class_keys_are_sanitised_like_lt_iou_metric():
+    """Names with spaces, commas or slashes make bad TensorBoard tags; the
+    keys follow LTIoUMetric's convention."""
+    metric = LTAccuracy(class_counts=[30, 10, 2])
+    metric.dataset_meta = dict(
+        classes=('traffic light', 'tench, Tinca tinca', 'pole/sign'))
+    metric.process(None, samples([(0, 0), (0, 1), (2, 2)]))
+    result = metric.evaluate(3)
+    assert {k: v for k, v in result.items() if 'per_class' in k} == {
+        'accuracy/per_class/traffic_light': 100.0,
+        'accuracy/per_class/tench__Tinca_tinca': 0.0,
+        'accuracy/per_class/pole_sign': 100.0,
+    }

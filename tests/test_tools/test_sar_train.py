@@ -1,27 +1,14 @@
 """SAR configs through tools/train.py: the ADE20K one on a tiny fake
 ADE20K, the ViT one (inherited from mmpretrain::) shrunk to LTDigits."""
 
-import cv2
 import numpy as np
 import pytest
 import torch
 
+from tests.lt_fakes import write_fake_ade20k
 from tests.utils import REPO, TEST_CONFIGS, run_tool, scalars
 
 pytestmark = pytest.mark.slow
-
-
-def write_fake_ade20k(root, num_train=4, num_val=2):
-    rng = np.random.RandomState(0)
-    for split, count in (('training', num_train), ('validation', num_val)):
-        for sub in ('images', 'annotations'):
-            (root / sub / split).mkdir(parents=True)
-        for i in range(count):
-            name = f'ADE_{split}_{i:08d}'
-            cv2.imwrite(str(root / 'images' / split / f'{name}.jpg'),
-                        rng.randint(0, 256, (64, 80, 3), np.uint8))
-            cv2.imwrite(str(root / 'annotations' / split / f'{name}.png'),
-                        rng.randint(0, 151, (64, 80), np.uint8))
 
 
 def test_deeplabv3_ade20k_sar_config_trains_on_cpu(tmp_path):

@@ -23,7 +23,6 @@ from collections import Counter
 import numpy as np
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
 from mmengine.utils import track_parallel_progress, track_progress
 from mmseg.registry import DATASETS, TRANSFORMS
 from prettytable import PrettyTable
@@ -32,11 +31,13 @@ sys.path.insert(
     0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import sar_mm  # noqa: E402,F401  (registers components, applies compat)
-from sar_mm.engine.launch import check_datasets, run_cli  # noqa: E402
+from sar_mm.engine.launch import (check_datasets, load_config,  # noqa: E402
+                                  run_cli)
 from sar_mm.utils import ClassStats, UserInputError  # noqa: E402
-from sar_mm.utils.class_stats import (  # noqa: E402
-    GROUP_NAMES, SPLIT_RULES, check_group_split, count_class_pixels,
-    group_of_classes, head_to_tail)
+from sar_mm.utils.class_groups import (  # noqa: E402
+    GROUP_NAMES, SPLIT_RULES, check_group_split, group_of_classes,
+    head_to_tail)
+from sar_mm.utils.class_stats import count_class_pixels  # noqa: E402
 
 
 def build_parser():
@@ -219,14 +220,16 @@ def plot(stats: ClassStats, path: str) -> None:
 
 def main():
     args = build_parser().parse_args()
-    if not osp.isfile(args.config):
-        raise UserInputError(f'config file not found: {args.config}')
     if args.nproc < 1:
         raise UserInputError(f'--nproc must be >= 1, got {args.nproc}')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    cfg = load_config(args.config, args.cfg_options)
+    if cfg.default_scope != 'mmseg':
+        raise UserInputError(
+            f'class_stats.py counts the pixels of segmentation label maps, '
+            f'for mmseg configs; {args.config} has default_scope='
+            f'{cfg.default_scope!r}. A classification dataset of sar_mm '
+            f"carries its per-class image counts in its metainfo "
+            f"('class_counts').")
     check_group_split(args.group_rule, args.group_bounds)
     stats = collect(cfg, args.config, args.split, args.nproc, args.group_rule,
                     args.group_bounds)

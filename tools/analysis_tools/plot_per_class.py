@@ -61,9 +61,7 @@ def build_parser():
 
 
 def info_from_config(path: str, split: str) -> ClassInfo:
-    cfg = load_config(
-        argparse.Namespace(
-            config=path, cfg_options=None, work_dir=None, launcher='none'))
+    cfg = load_config(path)
     check_datasets(cfg)
     loader = cfg.get(f'{split}_dataloader') or {}
     if 'dataset' not in loader:

@@ -63,19 +63,20 @@ train_dataloader = dict(
         data_root=data_root,
         imbalance_ratio=100,
         pipeline=train_pipeline))
-# The test split is balanced; imbalance_ratio only sets the training counts
-# it carries (class_counts) for the many/medium/few groups.
+# The test split is balanced. The many/medium/few groups of LTAccuracy come
+# from the training set's counts (ClassCountsHook), so a config changes the
+# imbalance ratio of the training set alone.
 val_dataloader = dict(
     batch_size=256,
     num_workers=4,
     persistent_workers=True,
     collate_fn=dict(type='default_collate'),
-    dataset=dict(
-        type=dataset_type, data_root=data_root, imbalance_ratio=100))
+    dataset=dict(type=dataset_type, data_root=data_root))
 test_dataloader = val_dataloader
 val_evaluator = dict(_delete_=True, type='LTAccuracy')
 test_evaluator = val_evaluator
 
-# Heads and losses that need the class frequencies get them from the
-# training dataset (see sar_mm.engine.hooks.ClassCountsHook).
+# Heads, losses and LTAccuracy get the class frequencies from the training
+# dataset (sar_mm.engine.hooks.ClassCountsHook; sar_mm's tools add it to
+# every run, this line is for other tools).
 custom_hooks = [dict(type='ClassCountsHook')]

@@ -47,7 +47,6 @@ val_dataloader = dict(
         type=dataset_type,
         split='test',
         img_size=img_size,
-        imbalance_ratio=10,
         pipeline=[dict(type='PackInputs')]))
 test_dataloader = val_dataloader
 # With at most 120 images per class, many-shot means > 60 and few-shot < 20,

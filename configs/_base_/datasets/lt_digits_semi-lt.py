@@ -10,5 +10,3 @@ split = dict(
     unlabelled_imbalance_ratio=10)
 train_dataloader = dict(dataset=split)
 supervised_set = split
-val_dataloader = dict(dataset=dict(n_max=20, imbalance_ratio=10))
-test_dataloader = val_dataloader

@@ -73,19 +73,14 @@ val_dataloader = dict(
     batch_size=100,
     num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    # the balanced held-out digits; n_max and imbalance_ratio only set the
-    # class_counts it reports (LTAccuracy's groups in tools/test.py) to the
-    # labelled counts
     dataset=dict(
         type=dataset_type,
         split='test',
         img_size=img_size,
-        n_max=5,
-        imbalance_ratio=1,
         pipeline=[dict(type='PackInputs')]))
 test_dataloader = val_dataloader
-# Shot groups by the labelled counts (ClassCountsHook hands them over in
-# training): many-shot > 10 labelled digits, few-shot < 5. In the
+# Shot groups by the labelled counts (ClassCountsHook hands the training
+# split's over): many-shot > 10 labelled digits, few-shot < 5. In the
 # long-tailed split: digits 0-2 and 6-9; balanced, all classes are medium.
 val_evaluator = dict(type='LTAccuracy', many_thresh=10, few_thresh=5)
 test_evaluator = val_evaluator

@@ -54,7 +54,9 @@ val_dataloader = dict(
         split='test',
         imbalance_ratio=100,  # of the pre-training set: sets the groups
         pipeline=[dict(type='PackInputs')]))
-val_evaluator = dict(type='LTAccuracy')
+# groups by the evaluated split's counts: the probe's training set is
+# balanced, the groups are the long-tailed pre-training set's
+val_evaluator = dict(type='LTAccuracy', class_counts='evaluated_split')
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator
 

@@ -1,9 +1,12 @@
-from .class_counts_hook import ClassCountsHook, dataset_class_counts
+from .checkpoint_fit_hook import CheckpointFitHook
+from .class_counts_hook import (ClassCountsHook, config_train_class_counts,
+                                dataset_class_counts)
 from .data_check_hook import DataCheckHook, classifier_heads
 from .gh_schedule_hook import GHScheduleHook
 from .rng_state_hook import RNGStateHook
 
 __all__ = [
-    'ClassCountsHook', 'DataCheckHook', 'GHScheduleHook', 'RNGStateHook',
-    'classifier_heads', 'dataset_class_counts'
+    'CheckpointFitHook', 'ClassCountsHook', 'DataCheckHook',
+    'GHScheduleHook', 'RNGStateHook', 'classifier_heads',
+    'config_train_class_counts', 'dataset_class_counts'
 ]

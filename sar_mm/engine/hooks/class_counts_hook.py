@@ -3,6 +3,7 @@ from typing import List, Optional
 import numpy as np
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
+from mmengine.registry import DATASETS
 from mmpretrain.registry import HOOKS as PRETRAIN_HOOKS
 from mmseg.registry import HOOKS as SEG_HOOKS
 
@@ -25,25 +26,46 @@ def dataset_class_counts(dataset) -> Optional[List[int]]:
     return None
 
 
+def config_train_class_counts(cfg) -> Optional[List[int]]:
+    """Class counts of the training dataset of a config, built without its
+    data where the dataset allows (``lazy_init``: sar_mm's long-tailed
+    datasets compute their counts from their arguments); None without a
+    ``train_dataloader.dataset``."""
+    loader = (cfg or {}).get('train_dataloader') or {}
+    if 'dataset' not in loader:
+        return None
+    with DATASETS.switch_scope_and_registry(None) as registry:
+        dataset = registry.build(dict(loader['dataset'], lazy_init=True))
+    return dataset_class_counts(dataset)
+
+
 @SEG_HOOKS.register_module()
 @PRETRAIN_HOOKS.register_module()
 class ClassCountsHook(Hook):
-    """Give the training set's class counts to every module that needs them.
+    """Give the training set's class counts to every module and metric that
+    needs them.
 
-    Before training, the counts of the training dataset actually built
-    (so ``--cfg-options train_dataloader.dataset.imbalance_ratio=50`` is
-    followed) go to every :class:`~sar_mm.models.utils.ClassCountsMixin`
-    module of the model (logit-adjusted losses and heads, the re-balanced
-    contrastive loss), which keep them in a checkpointed buffer. During the
-    same run, :class:`~sar_mm.evaluation.LTAccuracy` metrics without
-    explicit ``class_counts`` group classes by these counts too.
+    The counts are always the training split's: the training dataset
+    actually built (so ``--cfg-options
+    train_dataloader.dataset.imbalance_ratio=50`` is followed), or, when
+    testing (``tools/test.py``), the config's training dataset, built
+    without loading its data (:func:`config_train_class_counts`). They go
+    to every :class:`~sar_mm.models.utils.ClassCountsMixin` module of the
+    model (logit-adjusted losses and heads, the re-balanced contrastive
+    loss), which keep them in a checkpointed buffer, and to every
+    :class:`~sar_mm.evaluation.LTAccuracy` without explicit
+    ``class_counts``, which groups classes by them. Only a config without
+    a training set falls back to the evaluated split's ``class_counts``
+    (sar_mm's long-tailed test splits carry training counts).
 
-    When testing a checkpoint that holds no counts, modules that need them
-    get the evaluated dataset's ``class_counts`` (sar_mm's long-tailed test
-    splits carry their training counts). Counts already loaded from a
-    checkpoint are left alone.
+    Counts loaded from a checkpoint are kept; when they differ from the
+    config's training set (a checkpoint tested with another imbalance
+    ratio than it was trained with), testing stops with one line naming
+    both instead of grouping classes by other counts than the model's.
 
-    All long-tailed dataset configs of sar_mm add this hook::
+    ``tools/train.py`` and ``tools/test.py`` add it to every run, whatever
+    ``custom_hooks`` the config lists; the long-tailed dataset configs of
+    sar_mm list it too, for runs through other tools::
 
         custom_hooks = [dict(type='ClassCountsHook')]
     """
@@ -76,20 +98,35 @@ class ClassCountsHook(Hook):
         self._train_counts = counts
 
     def _before_eval(self, runner, loop) -> None:
-        if self._train_counts is not None:
-            for metric in loop.evaluator.metrics:
-                if isinstance(metric, LTAccuracy) and \
-                        metric.class_counts is None:
-                    metric.class_counts = list(self._train_counts)
-        missing = [
-            m for m in self._count_modules(runner)
-            if m.needs_class_counts and not m.has_class_counts
+        metrics = [
+            m for m in loop.evaluator.metrics
+            if isinstance(m, LTAccuracy) and m.class_counts is None
         ]
-        # Only a test split's *training* counts will do, never its own.
-        counts = loop.dataloader.dataset.metainfo.get('class_counts')
-        if missing and counts is not None:
-            for module in missing:
-                module.set_class_counts(counts)
+        modules = self._count_modules(runner)
+        if not metrics and not modules:
+            return
+        if self._train_counts is None:
+            self._train_counts = config_train_class_counts(runner.cfg)
+        counts = self._train_counts
+        if counts is None:
+            counts = loop.dataloader.dataset.metainfo.get('class_counts')
+        if counts is None:
+            return
+        for module in modules:
+            if not module.has_class_counts:
+                if module.needs_class_counts:
+                    module.set_class_counts(counts)
+            elif self._train_counts is not None and \
+                    module.class_counts.tolist() != list(counts):
+                raise UserInputError(
+                    f'the model\'s {type(module).__name__} holds the class '
+                    f'counts it was trained with, '
+                    f'{[int(n) for n in module.class_counts.tolist()]}, but '
+                    f'the training set of this config has {list(counts)}. '
+                    f'Test with the config the checkpoint was trained with '
+                    f'(e.g. the same imbalance_ratio).')
+        for metric in metrics:
+            metric.class_counts = list(counts)
 
     def before_val(self, runner) -> None:
         self._before_eval(runner, runner.val_loop)

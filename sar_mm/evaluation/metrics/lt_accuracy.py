@@ -1,5 +1,5 @@
 import logging
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
@@ -7,6 +7,9 @@ from mmengine.logging import print_log
 from mmpretrain.registry import METRICS
 
 from ...utils.errors import UserInputError
+from .metric_key_name import metric_key_name
+
+EVALUATED_SPLIT = 'evaluated_split'
 
 
 def shot_groups(class_counts: Sequence[int], many_thresh: int,
@@ -33,13 +36,19 @@ class LTAccuracy(BaseMetric):
     Results (prefixed ``accuracy/``): ``top1`` over all test samples;
     ``many``, ``medium`` and ``few``, the mean per-class accuracy over the
     classes of each group (:func:`shot_groups`; an empty group is left out);
-    and ``per_class/<class name>`` for every class.
+    and ``per_class/<class>`` for every class, named by
+    :func:`~sar_mm.evaluation.metric_key_name` as ``LTIoUMetric``'s keys
+    (``'traffic light'`` -> ``per_class/traffic_light``).
 
     Args:
-        class_counts (Sequence[int], optional): Training images per class,
-            which define the groups. Defaults to the evaluated dataset's
-            ``metainfo['class_counts']``, which every long-tailed dataset of
-            sar_mm carries (the training counts, on its test split too).
+        class_counts (Sequence[int] | str, optional): Training images per
+            class, which define the groups. Defaults to those of the run's
+            training set, which :class:`~sar_mm.engine.hooks.ClassCountsHook`
+            gives (sar_mm's tools add it to every run). ``'evaluated_split'``
+            takes the evaluated dataset's ``metainfo['class_counts']``
+            instead, for a linear probe trained on a balanced set and scored
+            by the groups of a long-tailed pre-training set (sar_mm's test
+            splits carry the counts of their ``imbalance_ratio``).
         many_thresh (int): Many-shot classes have more training images than
             this. Defaults to 100.
         few_thresh (int): Few-shot classes have fewer. Defaults to 20.
@@ -49,7 +58,7 @@ class LTAccuracy(BaseMetric):
     default_prefix: Optional[str] = 'accuracy'
 
     def __init__(self,
-                 class_counts: Optional[Sequence[int]] = None,
+                 class_counts: Union[Sequence[int], str, None] = None,
                  many_thresh: int = 100,
                  few_thresh: int = 20,
                  collect_device: str = 'cpu',
@@ -58,8 +67,13 @@ class LTAccuracy(BaseMetric):
         if few_thresh > many_thresh:
             raise ValueError(f'few_thresh ({few_thresh}) must not exceed '
                              f'many_thresh ({many_thresh})')
-        self.class_counts = None if class_counts is None else list(
-            class_counts)
+        if isinstance(class_counts, str) and \
+                class_counts != EVALUATED_SPLIT:
+            raise UserInputError(
+                f'LTAccuracy.class_counts is a list of training counts or '
+                f"'{EVALUATED_SPLIT}', got {class_counts!r}")
+        self.class_counts = class_counts if class_counts in (
+            None, EVALUATED_SPLIT) else list(class_counts)
         self.many_thresh = many_thresh
         self.few_thresh = few_thresh
 
@@ -69,15 +83,21 @@ class LTAccuracy(BaseMetric):
                                  int(sample['gt_label'])))
 
     def _class_counts(self) -> List[int]:
-        counts = self.class_counts
-        if counts is None:
+        if self.class_counts == EVALUATED_SPLIT:
             counts = (self.dataset_meta or {}).get('class_counts')
-        if counts is None:
+            if counts is None:
+                raise UserInputError(
+                    f"LTAccuracy(class_counts='{EVALUATED_SPLIT}') needs an "
+                    f"evaluated dataset whose metainfo has 'class_counts' "
+                    f'(sar_mm long-tailed datasets have them).')
+            return list(counts)
+        if self.class_counts is None:
             raise UserInputError(
-                'LTAccuracy needs the training class counts: evaluate a '
-                "dataset whose metainfo has 'class_counts' (all sar_mm LT "
-                'datasets do) or pass class_counts=[...].')
-        return list(counts)
+                'LTAccuracy has no training class counts: run it with '
+                "dict(type='ClassCountsHook') in custom_hooks (sar_mm's "
+                'tools add it), which takes them from the training set, or '
+                'pass class_counts=[...].')
+        return list(self.class_counts)
 
     def compute_metrics(self, results: List[tuple]) -> Dict[str, float]:
         counts = self._class_counts()
@@ -107,5 +127,6 @@ class LTAccuracy(BaseMetric):
         names = (self.dataset_meta or {}).get('classes') or range(num_classes)
         for c, name in enumerate(names):
             if total[c]:
-                metrics[f'per_class/{name}'] = float(per_class[c])
+                key = f'per_class/{metric_key_name(name)}'
+                metrics[key] = float(per_class[c])
         return metrics

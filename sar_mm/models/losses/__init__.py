@@ -1,5 +1,6 @@
 from .balanced_supcon_loss import BalancedSupConLoss
 from .class_balanced_cross_entropy_loss import ClassBalancedCrossEntropyLoss
+from .class_weights import check_weighting, class_weights, stats_class_weights
 from .gh_loss import GHLoss
 from .logit_adjust_loss import LogitAdjustCELoss
 from .pseudo_label_loss import make_pseudo_labels, pseudo_label_loss
@@ -9,5 +10,6 @@ from .semantic_anchor_loss import SemanticAnchorLoss
 __all__ = [
     'BalancedSupConLoss', 'ClassBalancedCrossEntropyLoss', 'GHLoss',
     'LogitAdjustCELoss', 'RebalancedSupConLoss', 'SemanticAnchorLoss',
-    'make_pseudo_labels', 'pseudo_label_loss'
+    'check_weighting', 'class_weights', 'make_pseudo_labels',
+    'pseudo_label_loss', 'stats_class_weights'
 ]

@@ -4,6 +4,7 @@ import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 from torch import Tensor
 
+from ...utils.class_stats import count_class_pixels
 from ..utils.gather_rows import gather_rows
 
 
@@ -31,7 +32,7 @@ class BalancedSupConLoss(nn.Module):
     The class-averaged denominator gives every class the same weight
     whatever its share of the batch; prototypes put every class in it,
     including classes absent from the batch. ``|A_k(i)|`` comes from a
-    ``bincount`` of the batch labels (no one-hot products), and the loss is
+    count of the batch labels (no one-hot products), and the loss is
     computed in fp32 with the row maximum subtracted, also under autocast.
 
     Distributed training: with ``gather_across_ranks`` (the default) each
@@ -128,7 +129,8 @@ class BalancedSupConLoss(nn.Module):
         positives = same_class & not_self
         # |A_k(i)|: the class's views in the (global) batch plus its
         # prototype, less the anchor itself when k is the anchor's class.
-        class_sizes = torch.bincount(view_labels, minlength=num_classes) + 1
+        class_sizes = count_class_pixels(
+            view_labels, num_classes, ignore_index=None) + 1
         member_class_sizes = class_sizes[contrast_labels][None, :] \
             - same_class.to(logits.dtype)
         class_averaged = logits.exp() * not_self / member_class_sizes

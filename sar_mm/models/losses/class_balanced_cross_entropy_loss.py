@@ -7,7 +7,7 @@ from torch import Tensor, nn
 
 from ...utils.class_stats import ClassStats
 from ...utils.errors import UserInputError
-from ..utils import check_label_range
+from .class_weights import stats_class_weights
 
 
 @MODELS.register_module()
@@ -29,7 +29,7 @@ class ClassBalancedCrossEntropyLoss(nn.Module):
 
     The class weights come from a statistics file of
     ``tools/analysis_tools/class_stats.py`` through
-    :func:`sar_mm.utils.class_weights` (inverse frequency, square-root
+    :func:`~sar_mm.models.losses.class_weights` (inverse frequency, square-root
     inverse frequency or the effective number of samples of Cui et al.,
     CVPR 2019, capped at ``max_weight``), or are given as a list.
 
@@ -72,7 +72,8 @@ class ClassBalancedCrossEntropyLoss(nn.Module):
                 f'{reduction!r}.')
         if stats_file is not None:
             self.stats: Optional[ClassStats] = ClassStats.load(stats_file)
-            weights = self.stats.class_weights(weighting, beta, max_weight)
+            weights = stats_class_weights(self.stats, weighting, beta,
+                                          max_weight)
         else:
             self.stats = None
             weights = torch.tensor(class_weight, dtype=torch.float32)
@@ -126,7 +127,6 @@ class ClassBalancedCrossEntropyLoss(nn.Module):
         reduction = reduction_override or self.reduction
         num_classes = cls_score.shape[1]
         self._check_num_classes(num_classes)
-        check_label_range(label, num_classes, (ignore_index, ))
         valid = label != ignore_index
         pixel_weight = self.class_weight[torch.where(valid, label, 0)] * valid
         if weight is not None:

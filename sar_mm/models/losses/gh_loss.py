@@ -1,4 +1,4 @@
-from typing import Optional
+from typing import Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -149,13 +149,16 @@ class GHLoss(nn.Module):
                 f"projector's output channels")
         return F.normalize(z.float() @ self.etf.t(), dim=1)
 
-    def forward(self, z1: Tensor, z2: Tensor, sample_idx: Tensor) -> Tensor:
+    def forward(self, z1: Tensor, z2: Tensor,
+                sample_idx: Union[Sequence[int], Tensor]) -> Tensor:
         """GH loss of two views; in training mode also updates the table.
 
         Args:
             z1 (Tensor): Projections of the first views, ``(N, d)``.
             z2 (Tensor): Projections of the second views, ``(N, d)``.
-            sample_idx (Tensor): Dataset index of each sample, ``(N,)``.
+            sample_idx (Sequence[int] | Tensor): Dataset index of each
+                sample, ``(N,)``: host values, as the data samples' metainfo
+                holds them (a CPU tensor also works).
 
         Returns:
             Tensor: The weighted loss, a scalar (0 while ``ramp`` is 0).
@@ -177,22 +180,25 @@ class GHLoss(nn.Module):
         return self.loss_weight * self.ramp * loss
 
     @torch.no_grad()
-    def update_table(self, logits: Tensor, sample_idx: Tensor) -> None:
+    def update_table(self, logits: Tensor,
+                     sample_idx: Union[Sequence[int], Tensor]) -> None:
         """Fold geometric logits into the rows of their samples."""
         if self.num_samples == 0:
             raise UserInputError(
                 'GHLoss has no per-sample table yet: add '
                 "dict(type='GHScheduleHook', ...) to custom_hooks (it sizes "
                 'the table from the training set), or pass num_samples')
-        sample_idx = torch.as_tensor(sample_idx, dtype=torch.long)
-        if sample_idx.numel() and (sample_idx.min() < 0 or
-                                   sample_idx.max() >= self.num_samples):
+        if isinstance(sample_idx, Tensor):
+            sample_idx = sample_idx.tolist()
+        if sample_idx and (min(sample_idx) < 0
+                           or max(sample_idx) >= self.num_samples):
             raise UserInputError(
-                f'sample_idx {sample_idx.min().item()}..'
-                f'{sample_idx.max().item()} is outside the GH table of '
-                f'{self.num_samples} rows; the indices must be those of the '
-                f'training dataset (its metainfo sample_idx)')
-        sample_idx = sample_idx.to(self.ema_logits.device)
+                f'sample_idx {min(sample_idx)}..{max(sample_idx)} is outside '
+                f'the GH table of {self.num_samples} rows; the indices must '
+                f'be those of the training dataset (its metainfo sample_idx)')
+        # asynchronous: a blocking copy would wait for the device
+        sample_idx = torch.as_tensor(sample_idx, dtype=torch.long).to(
+            self.ema_logits.device, non_blocking=True)
         seen = self.ema_seen[sample_idx].unsqueeze(1)
         running = self.ema_decay * self.ema_logits[sample_idx] + (
             1 - self.ema_decay) * logits

@@ -1,3 +1,4 @@
+import math
 from typing import Callable, Dict, Sequence, Union
 
 import torch
@@ -140,14 +141,18 @@ class SemanticAnchorLoss(nn.Module):
             logits (Tensor): (C, C) classifier output for the C anchors.
         """
         own_log_prob = logits.float().log_softmax(dim=1).diagonal()
-        filtered = own_log_prob.masked_fill(
-            own_log_prob > torch.log(own_log_prob.new_tensor(
-                self.filter_conf)), 0.)
+        # a Python threshold: a tensor made from it would be copied to the
+        # device, and wait for it, every step
+        log_conf = math.log(self.filter_conf) if self.filter_conf > 0 \
+            else -math.inf
+        filtered = own_log_prob.masked_fill(own_log_prob > log_conf, 0.)
         weights = filtered / (filtered.sum() + 1e-9)
         return -(weights * own_log_prob).sum()
 
     def valid_mask(self, labels: Tensor) -> Tensor:
-        valid = labels >= 0
+        """Positions labelled with a class: neither an ignore value nor
+        outside ``[0, num_classes)``."""
+        valid = (labels >= 0) & (labels < self.num_classes)
         for value in self.ignore_index:
             valid &= labels != value
         return valid
@@ -165,7 +170,8 @@ class SemanticAnchorLoss(nn.Module):
         """
         labels = self.resize_labels(labels, feats.shape[2:])
         valid = self.valid_mask(labels)
-        # Clamped indices keep the lookup in range; masked out below.
+        # Clamped indices keep the lookup in range; masked out below. Labels
+        # are range-checked once, on the CPU batch (DataCheckHook).
         target = self.semantic_anchors[labels.clamp(0, self.num_classes - 1)]
         sq_dist = (feats.float().movedim(1, -1) - target).pow(2).sum(-1)
         total = (sq_dist * valid).sum()

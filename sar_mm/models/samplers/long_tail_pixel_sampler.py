@@ -6,10 +6,10 @@ from mmseg.registry import TASK_UTILS
 from mmseg.structures.sampler import BasePixelSampler
 from torch import Tensor, nn
 
-from ...utils.class_stats import (ClassStats, check_weighting, class_weights,
-                                  count_class_pixels)
+from ...utils.class_stats import ClassStats, count_class_pixels
 from ...utils.errors import UserInputError
-from ..utils import check_label_range
+from ..losses.class_weights import (check_weighting, class_weights,
+                                    stats_class_weights)
 
 
 @TASK_UTILS.register_module()
@@ -24,7 +24,7 @@ class LongTailPixelSampler(BasePixelSampler):
             loss_decode=dict(type='CrossEntropyLoss', avg_non_ignore=True))
 
     The weight of a pixel is its class weight (see
-    :func:`sar_mm.utils.class_weights`: inverse frequency, square-root
+    :func:`~sar_mm.models.losses.class_weights`: inverse frequency, square-root
     inverse frequency or the effective number of samples of Cui et al.,
     CVPR 2019, capped at ``max_weight``). Class frequencies come from a
     statistics file of ``tools/analysis_tools/class_stats.py`` or, without
@@ -94,7 +94,7 @@ class LongTailPixelSampler(BasePixelSampler):
             stats = ClassStats.load(stats_file)
             stats.check_classes(context.num_classes,
                                 f'the decode head ({type(context).__name__})')
-            self.class_weight = stats.class_weights(weighting, beta,
+            self.class_weight = stats_class_weights(stats, weighting, beta,
                                                     max_weight)
 
     @property
@@ -109,7 +109,10 @@ class LongTailPixelSampler(BasePixelSampler):
         """The class weights for this batch of labels; in running mode the
         labels (summed over ranks) first enter the running count."""
         if self.class_weight is not None:
-            return self.class_weight.to(label.device)
+            # moved once: a copy per step would wait for the device
+            if self.class_weight.device != label.device:
+                self.class_weight = self.class_weight.to(label.device)
+            return self.class_weight
         counts = count_class_pixels(label, self.num_classes, self.ignore_index)
         all_reduce(counts)
         if self.running_counts is None:
@@ -137,7 +140,7 @@ class LongTailPixelSampler(BasePixelSampler):
         order = hardness.argsort(descending=True)
         order = order[cls[order].argsort(stable=True)]
         cls_sorted = cls[order]
-        counts = torch.bincount(cls, minlength=num_classes + 1)
+        counts = count_class_pixels(cls, num_classes + 1, ignore_index=None)
         first = counts.cumsum(0) - counts
         rank = torch.arange(cls.numel(), device=cls.device) - first[cls_sorted]
         quota = (counts.double() * self.hard_fraction).ceil().long()
@@ -158,7 +161,6 @@ class LongTailPixelSampler(BasePixelSampler):
         """
         with torch.no_grad():
             label = seg_label.squeeze(1).long()
-            check_label_range(label, self.num_classes, (self.ignore_index, ))
             class_weight = self.current_class_weight(label)
             valid = label != self.ignore_index
             label = torch.where(valid, label, 0)

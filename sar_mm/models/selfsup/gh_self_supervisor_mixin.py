@@ -1,6 +1,5 @@
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import torch
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 from torch import Tensor
@@ -8,8 +7,10 @@ from torch import Tensor
 from ...utils.errors import UserInputError
 
 
-def sample_indices(data_samples: Optional[Sequence[DataSample]]) -> Tensor:
-    """The dataset index of every sample of a batch, as a CPU tensor.
+def sample_indices(
+        data_samples: Optional[Sequence[DataSample]]) -> List[int]:
+    """The dataset index of every sample of a batch, as Python integers
+    (host values: checking and moving them never waits for the device).
 
     Geometric Harmonization keeps a running prediction per training image,
     so it needs to know which image each sample is. mmengine datasets put
@@ -26,7 +27,7 @@ def sample_indices(data_samples: Optional[Sequence[DataSample]]) -> Tensor:
             'has none. Use a dataset derived from mmengine BaseDataset '
             "(they all set it) and keep 'sample_idx' in the meta_keys of "
             'PackInputs (it is in the default meta_keys).')
-    return torch.as_tensor([int(idx) for idx in indices], dtype=torch.long)
+    return [int(idx) for idx in indices]
 
 
 class GHSelfSupervisorMixin:

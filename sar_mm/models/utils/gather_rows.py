@@ -4,6 +4,8 @@ import torch
 import torch.distributed as dist
 from torch import Tensor
 
+from ...utils.host_group import host_process_group
+
 
 class _GatherRows(torch.autograd.Function):
     """All ranks' rows, concatenated in rank order; the backward pass sums
@@ -35,7 +37,11 @@ class _GatherRows(torch.autograd.Function):
 def gather_rows(*tensors: Tensor) -> Tuple[List[Tensor], int]:
     """Concatenate tensors over all ranks along their first dimension.
 
-    Ranks may hold different numbers of rows (a last, smaller batch). Outside
+    Ranks may hold different numbers of rows (a last, smaller batch). The
+    row counts are exchanged on the host (a gloo all-gather of Python
+    integers), never read back from the device, so the training step keeps
+    the device busy; when every rank holds the same number of rows (the
+    usual case) the rows are gathered without a padding copy. Outside
     distributed training the tensors come back unchanged.
 
     Args:
@@ -49,9 +55,8 @@ def gather_rows(*tensors: Tensor) -> Tuple[List[Tensor], int]:
     if not (dist.is_available() and dist.is_initialized()) or \
             dist.get_world_size() == 1:
         return list(tensors), 0
-    rows = torch.tensor([tensors[0].size(0)], device=tensors[0].device)
-    all_rows = [torch.empty_like(rows) for _ in range(dist.get_world_size())]
-    dist.all_gather(all_rows, rows)
-    sizes = torch.cat(all_rows).tolist()
+    sizes = [0] * dist.get_world_size()
+    dist.all_gather_object(
+        sizes, tensors[0].size(0), group=host_process_group())
     gathered = [_GatherRows.apply(t.contiguous(), sizes) for t in tensors]
     return gathered, sum(sizes[:dist.get_rank()])

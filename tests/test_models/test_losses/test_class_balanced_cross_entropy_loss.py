@@ -168,14 +168,6 @@ def test_bad_arguments(kwargs, match):
         ClassBalancedCrossEntropyLoss(**kwargs)
 
 
-def test_out_of_range_labels():
-    labels = LABELS.clone()
-    labels[0, 0, 0] = 9
-    with pytest.raises(UserInputError, match=r'label value\(s\) \[9\]'):
-        ClassBalancedCrossEntropyLoss(class_weight=[1, 2, 3])(torch.randn(
-            2, 3, 2, 3), labels)
-
-
 def test_in_a_decode_head_with_the_sampler(tmp_path):
     stats = write_stats(tmp_path / 's.json', [600, 300, 100])
     head = FCNHead(

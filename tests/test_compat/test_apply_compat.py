@@ -1,0 +1,41 @@
+"""Each replacement of sar_mm.compat is on by default and can be switched
+off with SAR_MM_COMPAT_OFF, in a fresh process (they act on import)."""
+import subprocess
+import sys
+
+import pytest
+
+from tests.utils import tool_env
+
+pytestmark = pytest.mark.slow
+
+PROBE = """
+import sar_mm
+from mmengine.fileio import get_file_backend
+from mmengine.runner.checkpoint import CheckpointLoader
+print(type(get_file_backend('x.pth')).__name__)
+print(CheckpointLoader._schemes[''].__module__)
+"""
+
+
+def probe(**env):
+    result = subprocess.run([sys.executable, '-c', PROBE],
+                            env=tool_env(**env), capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout.split(), result.stderr
+
+
+@pytest.mark.parametrize('off,backend,loader', [
+    ('', 'AtomicLocalBackend', 'sar_mm.compat.checkpoint'),
+    ('atomic_save', 'LocalBackend', 'sar_mm.compat.checkpoint'),
+    (' checkpoint, atomic_save', 'LocalBackend', 'mmengine.runner.checkpoint'),
+])
+def test_replacements_switch_off_one_by_one(off, backend, loader):
+    assert probe(SAR_MM_COMPAT_OFF=off)[0] == [backend, loader]
+
+
+def test_an_unknown_name_is_warned_about():
+    out, err = probe(SAR_MM_COMPAT_OFF='atomic_sav')
+    assert out[0] == 'AtomicLocalBackend'
+    assert "names ['atomic_sav'], which are not replacements" in err
