@@ -55,6 +55,7 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 import sar_mm  # noqa: E402,F401
+from benchmarks.common import mean_std  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 from mmengine.logging import MMLogger  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
@@ -111,12 +112,6 @@ def train_and_evaluate(method, setting, seed, iters):
             for k in TRAIN_LOGS if f'train/{k}' in hub.log_scalars
         }
     return dict(ema=ema, raw=raw, train=train), seconds
-
-
-def mean_std(values):
-    mean = statistics.mean(values)
-    std = statistics.stdev(values) if len(values) > 1 else 0.
-    return mean, std
 
 
 def cell(values, fmt='{:.1f} ± {:.1f}'):
