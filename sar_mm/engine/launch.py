@@ -265,7 +265,11 @@ def enable_amp(cfg: Config) -> None:
 
 def run_cli(main) -> None:
     """Run a tool's ``main``; a :class:`UserInputError`, or a failed download
-    of pretrained weights, becomes one line on stderr and exit status 1."""
+    of pretrained weights, becomes one line on stderr and exit status 1.
+
+    The process group is destroyed before the interpreter shuts down: gloo's
+    worker threads otherwise outlive it and abort the exit (SIGABRT,
+    pytorch/pytorch#179291)."""
     try:
         main()
     except UserInputError as err:
@@ -280,6 +284,10 @@ def run_cli(main) -> None:
             f'model.pretrained=None to train from scratch.',
             file=sys.stderr)
         sys.exit(1)
+    finally:
+        if torch.distributed.is_available() and \
+                torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()
 
 
 __all__ = [
