@@ -4,10 +4,41 @@ mmcv is deliberately not a hard requirement: it comes either as the
 pure-Python ``mmcv-lite`` (``pip install -e .[lite]``) or as the full build
 with compiled ops, and pip cannot express "one of the two". ``make install``
 picks one for you; see README.md, "Manual install".
+
+A wheel (``pip install .``) also carries ``configs/`` and ``tools/`` as
+``sar_mm/.mim/``, where OpenMMLab packages keep theirs, so configs outside
+the repository can inherit ``sar_mm::`` configs (see
+``sar_mm/compat/config_scope.py``). The repository's folders stay the only
+copy in git.
 """
 import os.path as osp
+import shutil
 
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+
+HERE = osp.dirname(osp.abspath(__file__))
+# shipped inside the package, as sar_mm/.mim/<name>
+MIM_FOLDERS = ('configs', 'tools')
+
+
+class BuildPyWithMim(build_py):
+    """``build_py`` that copies :data:`MIM_FOLDERS` into the built package.
+
+    Editable installs skip it: there ``sar_mm::`` resolves to the checkout's
+    ``configs/`` directly.
+    """
+
+    def run(self):
+        super().run()
+        if getattr(self, 'editable_mode', False):
+            return
+        for name in MIM_FOLDERS:
+            shutil.copytree(
+                osp.join(HERE, name),
+                osp.join(self.build_lib, 'sar_mm', '.mim', name),
+                ignore=shutil.ignore_patterns('__pycache__', '*.pyc'),
+                dirs_exist_ok=True)
 
 
 def read_version():
@@ -45,6 +76,7 @@ setup(
         # mmengine 0.10.7 imports pkg_resources at run time
         'setuptools<82',
     ],
+    cmdclass={'build_py': BuildPyWithMim},
     extras_require={
         'lite': ['mmcv-lite==2.1.0'],
         'tb': ['tensorboard'],

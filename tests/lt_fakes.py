@@ -1,7 +1,7 @@
 """Fake data in the real on-disk formats, small enough to write in a
-test's tmp_path: CIFAR's pickled python batches, ImageNet-LT's split files
-with a few tiny JPEGs, and ADE20K's and Cityscapes' image and label folders
-as mmseg reads them.
+test's tmp_path: CIFAR's pickled python batches and ImageNet-LT's split
+files with a few tiny JPEGs (classification); ADE20K and Cityscapes folders
+as mmseg reads them (segmentation).
 """
 import pickle
 from pathlib import Path
@@ -71,40 +71,41 @@ def write_fake_imagenet_lt(root, num_classes=1000, train_counts=None,
     return str(root)
 
 
-def write_fake_ade20k(root, splits=(('training', 4), ('validation', 2)),
-                      size=(64, 80), seed=0):
-    """``images/<split>/*.jpg`` and ``annotations/<split>/*.png`` under
-    ``root``, labels 0..150 (0 is "other", which ``reduce_zero_label``
-    ignores); returns ``root``."""
+def write_fake_ade20k(root, num_train=4, num_val=2, size=(64, 80), seed=0):
+    """``images/{training,validation}/*.jpg`` and ``annotations/...png``
+    with labels 0..150 (0 is "other", ignored through reduce_zero_label);
+    returns ``root``."""
     rng = np.random.RandomState(seed)
     root = Path(root)
-    for split, count in splits:
+    for split, count in (('training', num_train), ('validation', num_val)):
         for sub in ('images', 'annotations'):
             (root / sub / split).mkdir(parents=True, exist_ok=True)
         for i in range(count):
             name = f'ADE_{split}_{i:08d}'
             cv2.imwrite(str(root / 'images' / split / f'{name}.jpg'),
-                        rng.randint(0, 256, (*size, 3), np.uint8))
+                        rng.randint(0, 256, size + (3, ), np.uint8))
             cv2.imwrite(str(root / 'annotations' / split / f'{name}.png'),
                         rng.randint(0, 151, size, np.uint8))
     return str(root)
 
 
-def write_fake_cityscapes(root, count=3, size=(32, 64), seed=0):
-    """``leftImg8bit/train/aachen/`` and ``gtFine/train/aachen/`` under
-    ``root``, train ids 0..18 and the first rows 255; returns ``root``."""
+def write_fake_cityscapes(root, num_train=3, num_val=1, size=(32, 64),
+                          seed=0):
+    """``leftImg8bit/{train,val}/<city>/`` and ``gtFine/...`` with train
+    ids 0..18 and 255 (the top rows); returns ``root``."""
     rng = np.random.RandomState(seed)
     root = Path(root)
-    for sub in ('leftImg8bit/train/aachen', 'gtFine/train/aachen'):
-        (root / sub).mkdir(parents=True, exist_ok=True)
-    for i in range(count):
-        name = f'aachen_{i:06d}_000019'
-        label = rng.randint(0, 19, size, np.uint8)
-        label[:4] = 255
-        cv2.imwrite(
-            str(root / 'leftImg8bit/train/aachen' / f'{name}_leftImg8bit.png'),
-            rng.randint(0, 256, (*size, 3), np.uint8))
-        cv2.imwrite(
-            str(root / 'gtFine/train/aachen' /
-                f'{name}_gtFine_labelTrainIds.png'), label)
+    for split, count in (('train', num_train), ('val', num_val)):
+        images = root / 'leftImg8bit' / split / 'aachen'
+        labels = root / 'gtFine' / split / 'aachen'
+        images.mkdir(parents=True, exist_ok=True)
+        labels.mkdir(parents=True, exist_ok=True)
+        for i in range(count):
+            name = f'aachen_{i:06d}_000019'
+            label = rng.randint(0, 19, size, np.uint8)
+            label[:4] = 255
+            cv2.imwrite(str(images / f'{name}_leftImg8bit.png'),
+                        rng.randint(0, 256, size + (3, ), np.uint8))
+            cv2.imwrite(str(labels / f'{name}_gtFine_labelTrainIds.png'),
+                        label)
     return str(root)

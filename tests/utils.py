@@ -26,12 +26,12 @@ def scalars(work_dir) -> list:
 
 def tool_env(**extra) -> dict:
     """Environment for running the tools in a subprocess: this checkout on
-    PYTHONPATH and the running interpreter's bin (torchrun) on PATH."""
+    PYTHONPATH, and the running interpreter as the shell scripts' PYTHON
+    (nothing of the venv on PATH, as for a user who did not activate it)."""
     env = dict(os.environ)
     env['PYTHONPATH'] = os.pathsep.join(
         [str(REPO)] + [p for p in [env.get('PYTHONPATH')] if p])
-    env['PATH'] = os.pathsep.join(
-        [str(Path(sys.executable).parent), env.get('PATH', '')])
+    env['PYTHON'] = sys.executable
     env.setdefault('OMP_NUM_THREADS', '1')
     env.update(extra)
     return env
@@ -49,6 +49,17 @@ def run_tool(args, cwd, timeout=600, **env) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         timeout=timeout)
+
+
+def one_error_line(result: subprocess.CompletedProcess) -> str:
+    """The tool's single ``ERROR:`` line; fails unless the run exited with
+    status 1 and wrote exactly one such line and no traceback."""
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert 'Traceback' not in result.stderr, result.stderr[-3000:]
+    errors = [ln for ln in result.stderr.splitlines()
+              if ln.startswith('ERROR: ')]
+    assert len(errors) == 1, result.stderr[-2000:]
+    return errors[0]
 
 
 def free_port() -> int:

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Multi-process testing: bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py args]
+# PYTHON=/path/to/python picks the interpreter (default: python on PATH).
 CONFIG=$1
 CHECKPOINT=$2
 GPUS=$3
@@ -9,7 +10,7 @@ PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 
 PYTHONPATH="$(dirname $0)/..":$PYTHONPATH \
-torchrun \
+${PYTHON:-python} -m torch.distributed.run \
     --nnodes=$NNODES \
     --node_rank=$NODE_RANK \
     --master_addr=$MASTER_ADDR \

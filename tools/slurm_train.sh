@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Slurm: [GPUS=8] bash tools/slurm_train.sh PARTITION JOB_NAME CONFIG [train.py args]
+# PYTHON=/path/to/python picks the interpreter (default: python on PATH).
 set -x
 
 PARTITION=$1
@@ -20,4 +21,4 @@ srun -p ${PARTITION} \
     --cpus-per-task=${CPUS_PER_TASK} \
     --kill-on-bad-exit=1 \
     ${SRUN_ARGS} \
-    python -u $(dirname "$0")/train.py ${CONFIG} --launcher="slurm" ${PY_ARGS}
+    ${PYTHON:-python} -u $(dirname "$0")/train.py ${CONFIG} --launcher="slurm" ${PY_ARGS}

@@ -1,8 +1,9 @@
 """Test (and evaluate) a checkpoint of an mmseg or mmpretrain config.
 
 Same command line as mmseg's tools/test.py. A missing, corrupt or unsafe
-checkpoint stops with one line naming the file; checkpoints are loaded
-weights-only (see sar_mm/compat/checkpoint.py).
+checkpoint, or one whose weights do not fit the config's model, stops with
+one line naming the file; checkpoints are loaded weights-only (see
+sar_mm/compat/checkpoint.py).
 """
 import argparse
 import os.path as osp
@@ -37,8 +38,9 @@ def build_parser():
         '--show', action='store_true', help='show prediction results')
     parser.add_argument(
         '--show-dir',
-        help='directory where painted images will be saved. If specified, '
-        'it will be automatically saved to the work_dir/timestamp/show_dir')
+        help='save the prediction painted on every test image, one picture '
+        'per image: under SHOW_DIR/vis_data/vis_image/ for segmentation, '
+        'in SHOW_DIR/ for classification')
     parser.add_argument(
         '--wait-time', type=float, default=2, help='the interval of show (s)')
     parser.add_argument(
@@ -54,14 +56,19 @@ def enable_visualization(cfg, args):
             '--show/--show-dir need a visualization hook in default_hooks, '
             "e.g. visualization=dict(type='SegVisualizationHook').")
     hook = hooks['visualization']
+    # upstream draws every 50th (mmseg) or 5000th (mmpretrain) image only
+    hook['interval'] = 1
     if cfg.default_scope == 'mmseg':
         hook['draw'] = True
         if args.show_dir:
             cfg.visualizer['save_dir'] = args.show_dir
+            where = osp.join(args.show_dir, 'vis_data', 'vis_image')
     else:
         hook['enable'] = True
         if args.show_dir:
-            hook['out_dir'] = args.show_dir
+            hook['out_dir'] = where = args.show_dir
+    if args.show_dir:
+        print(f'--show-dir: one picture per test image goes to {where}')
     if args.show:
         hook['show'] = True
         hook['wait_time'] = args.wait_time
@@ -107,7 +114,7 @@ def main():
     if args.out is not None:
         set_output_dir(cfg, args.out)
     check_datasets(cfg)
-    add_default_hooks(cfg)
+    add_default_hooks(cfg, ('DataCheckHook', 'CheckpointFitHook'))
     runner = build_runner(cfg)
     runner.test()
 

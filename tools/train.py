@@ -24,9 +24,12 @@ def build_parser():
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--resume',
-        action='store_true',
-        default=False,
-        help='resume from the latest checkpoint in the work_dir automatically')
+        nargs='?',
+        const='auto',
+        metavar='CHECKPOINT',
+        help='resume training: from the latest checkpoint in the work_dir '
+        '(--resume alone), or from CHECKPOINT (--resume CHECKPOINT, as '
+        "mmpretrain's train.py)")
     parser.add_argument(
         '--amp',
         action='store_true',
@@ -36,13 +39,23 @@ def build_parser():
     return parser
 
 
+def set_resume(cfg, resume):
+    """mmpretrain's ``--resume [CHECKPOINT]``: ``'auto'`` (the flag alone)
+    resumes from the latest checkpoint of the work dir, a path from that
+    file; either replaces the config's ``load_from``."""
+    if resume is None:
+        return
+    cfg.resume = True
+    cfg.load_from = None if resume == 'auto' else resume
+
+
 def main():
     args = parse_args(build_parser())
     cfg = load_config(args.config, args.cfg_options, args.work_dir,
                       args.launcher)
     if args.amp:
         enable_amp(cfg)
-    cfg.resume = args.resume
+    set_resume(cfg, args.resume)
     check_datasets(cfg)
     check_multi_source_loaders(cfg)
     add_default_hooks(cfg,

@@ -16,7 +16,8 @@ Built-in kinds:
   to, or, if training never opened SAR's gate, the projected anchors.
 - ``'classifier'``: the weights of the linear classifier the features go
   into: ``conv_seg`` of an mmseg decode head (the last one of a cascade),
-  ``fc`` of an mmpretrain head.
+  the final linear classifier of an mmpretrain head (``fc``, the last
+  layer of a stack, ViT's ``layers.head``).
 - ``'prototypes'``: BCL's class prototypes, the classifier weights through
   :class:`~sar_mm.models.heads.BCLHead`'s prototype MLP (they live in the
   contrastive embedding space, not the backbone's feature space).
@@ -30,6 +31,7 @@ from torch import Tensor, nn
 
 from ..models.heads.bcl_head import BCLHead
 from ..models.losses.semantic_anchor_loss import SemanticAnchorLoss
+from ..models.utils.final_classifier import final_classifier
 from ..utils.errors import UserInputError
 
 Finder = Callable[[nn.Module], Optional[Tuple[Tensor, str]]]
@@ -91,13 +93,19 @@ def sar_anchors(model: nn.Module) -> Optional[Tuple[Tensor, str]]:
 
 @register_class_vectors('classifier')
 def linear_classifier(model: nn.Module) -> Optional[Tuple[Tensor, str]]:
-    """``conv_seg`` (mmseg) or ``fc`` (mmpretrain) weights as C x D."""
+    """``conv_seg`` (mmseg) or the final linear classifier (mmpretrain:
+    ``fc``, a stack's last layer, ViT's ``layers.head``) weights as C x D."""
     head = classifier_head(model)
-    for name in ('conv_seg', 'fc'):
-        weight = getattr(getattr(head, name, None), 'weight', None)
-        if isinstance(weight, Tensor):
-            return weight.detach().flatten(1), f'classifier weights ({name})'
-    return None
+    conv_seg = getattr(head, 'conv_seg', None)
+    if conv_seg is not None:
+        return conv_seg.weight.detach().flatten(1), \
+            'classifier weights (conv_seg)'
+    try:
+        fc = final_classifier(head)
+    except UserInputError:
+        return None
+    name = next(n for n, m in head.named_modules() if m is fc)
+    return fc.weight.detach(), f'classifier weights ({name})'
 
 
 @register_class_vectors('prototypes')

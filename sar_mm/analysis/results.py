@@ -8,7 +8,7 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
-from ..evaluation.metrics.lt_iou_metric import metric_key_name
+from ..evaluation.metrics.metric_key_name import metric_key_name
 from ..utils.errors import UserInputError
 
 #: Per-class key prefix -> metric name, of the LT metrics, tried in

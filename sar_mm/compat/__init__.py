@@ -8,13 +8,17 @@ the whole process:
 
 * ``mmcv_ops`` (:mod:`.mmcv_ops`): puts a stand-in module at
   ``sys.modules['mmcv.ops']``, only when mmcv's compiled ops are missing
-  (mmcv-lite), so that ``import mmseg.models`` works.
+  (mmcv-lite), so that ``import mmseg.models`` works, and lets the heads
+  built on compiled ops fail in one line naming the fix.
 * ``checkpoint`` (:mod:`.checkpoint`): allow-lists mmengine's checkpoint
   classes for weights-only loading
   (``torch.serialization.add_safe_globals``) and replaces mmengine's
   ``CheckpointLoader`` scheme for local paths (``resume``, ``load_from``,
   ``tools/test.py``, ``init_model``) by a weights-only loader with clear
   errors.
+* ``config_scope`` (:mod:`.config_scope`): teaches mmengine's
+  ``Config`` the ``sar_mm::`` scope, so configs inherit
+  ``_base_ = ['sar_mm::...']`` like ``mmseg::...``.
 * ``atomic_save`` (:mod:`.atomic_save`): replaces mmengine's ``'local'``
   file backend (``LocalBackend``) by ``AtomicLocalBackend``, whose
   ``put``/``put_text`` write a temporary file and rename it over the
@@ -42,11 +46,12 @@ when chosen (the tools choose them on a machine without CUDA):
 import os
 import warnings
 
-from .mmcv_ops import install_mmcv_ops_shim, mmcv_full_available
+from .mmcv_ops import (explain_missing_ops, install_mmcv_ops_shim,
+                       mmcv_full_available)
 
 #: Environment variable naming the replacements to leave out.
 COMPAT_OFF_ENV = 'SAR_MM_COMPAT_OFF'
-SWITCHABLE = ('mmcv_ops', 'checkpoint', 'atomic_save', 'hue',
+SWITCHABLE = ('mmcv_ops', 'checkpoint', 'config_scope', 'atomic_save', 'hue',
               'config_index')
 
 
@@ -70,10 +75,14 @@ def apply_compat() -> None:
     off = switched_off()
     if 'mmcv_ops' not in off:
         install_mmcv_ops_shim()
+        explain_missing_ops()
     from . import amp, dist  # noqa: F401  (registers the wrappers)
     if 'checkpoint' not in off:
         from .checkpoint import install_safe_checkpoint_loading
         install_safe_checkpoint_loading()
+    if 'config_scope' not in off:
+        from . import config_scope
+        config_scope.install()
     if 'atomic_save' not in off:
         from .atomic_save import install_atomic_local_backend
         install_atomic_local_backend()

@@ -123,6 +123,33 @@ def _mmengine_checkpoint_globals() -> list:
 MMENGINE_CHECKPOINT_GLOBALS = _mmengine_checkpoint_globals()
 
 
+def _is_torch_file(filename: str) -> bool:
+    """Whether the file starts like something ``torch.save`` writes: a zip
+    archive (the default since torch 1.6) or a pickle (the legacy format,
+    protocol >= 2)."""
+    with open(filename, 'rb') as f:
+        head = f.read(4)
+    return head.startswith(b'PK\x03\x04') or head[:1] == b'\x80'
+
+
+def _first_sentence(text: str) -> str:
+    """The first sentence of an error message, complete: torch appends
+    paragraphs of advice to the part that says what went wrong."""
+    line = (text.strip().splitlines() or [''])[0]
+    return line.split('. ')[0].rstrip('.')
+
+
+def _unreadable(filename: str, detail: str) -> CheckpointError:
+    if not _is_torch_file(filename):
+        return CheckpointError(
+            f'{filename} is not a PyTorch checkpoint (neither the zip '
+            f'archive nor the pickle torch.save writes); check the path.')
+    detail = _first_sentence(detail)
+    return CheckpointError(
+        f'checkpoint file {filename} is corrupt or truncated'
+        f'{f" ({detail})" if detail else ""}; copy or save it again.')
+
+
 def _load(filename: str, map_location, weights_only: bool):
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
@@ -132,7 +159,10 @@ def _load(filename: str, map_location, weights_only: bool):
             filename, map_location=map_location, weights_only=weights_only)
     except pickle.UnpicklingError as err:
         text = str(err)
-        if 'Weights only load failed' in text:
+        # a bad opcode is corruption; any other weights-only refusal is
+        # about what the file holds
+        if 'Weights only load failed' in text and \
+                'Unsupported operand' not in text and _is_torch_file(filename):
             # torch's message is boilerplate around one line naming the
             # offending global
             detail = next((line.strip() for line in text.splitlines()
@@ -144,23 +174,22 @@ def _load(filename: str, map_location, weights_only: bool):
                 f'Unpickling such a file can run arbitrary code. If you '
                 f'trust the file, pass --trust-checkpoint {filename} (or '
                 f'list it in {TRUSTED_CHECKPOINTS_ENV}).') from None
-        raise CheckpointError(
-            f'checkpoint file {filename} is corrupt or not a PyTorch '
-            f'checkpoint ({text.splitlines()[0][:200]})') from None
-    except (RuntimeError, EOFError, ValueError, OSError) as err:
-        first_line = (str(err).splitlines() or [type(err).__name__])[0]
-        raise CheckpointError(
-            f'checkpoint file {filename} is corrupt or truncated '
-            f'({first_line[:200]})') from None
+        raise _unreadable(filename, text) from None
+    except (RuntimeError, EOFError, ValueError, OSError, KeyError) as err:
+        # a non-checkpoint file can fail anywhere in the unpickler, e.g. a
+        # KeyError for an unknown opcode byte
+        detail = '' if isinstance(err, (OSError, KeyError)) else str(err)
+        raise _unreadable(filename, detail) from None
 
 
 def safe_load(filename: str, map_location=None):
     """``torch.load`` with ``weights_only=True`` and clear errors.
 
     Raises:
-        CheckpointError: The file does not exist, is corrupt or truncated,
-            or holds Python objects outside the allow-list (it may carry
-            code; it is refused without running it).
+        CheckpointError: The file does not exist, is not a PyTorch
+            checkpoint, is corrupt or truncated, or holds Python objects
+            outside the allow-list (it may carry code; it is refused
+            without running it).
     """
     return _load(filename, map_location, weights_only=True)
 
@@ -168,7 +197,7 @@ def safe_load(filename: str, map_location=None):
 def trusted_load(filename: str, map_location=None):
     """``torch.load`` with full unpickling, for a file the user trusts
     (:func:`trust_checkpoint`); same errors as :func:`safe_load` for a
-    missing, corrupt or truncated file."""
+    missing file, one that is not a checkpoint, or a corrupt one."""
     return _load(filename, map_location, weights_only=False)
 
 

@@ -14,10 +14,15 @@ puts a small module at ``sys.modules['mmcv.ops']`` that
   ``FocalLoss`` only calls it for CUDA tensors and uses its own Python path
   otherwise;
 * raises ``ModuleNotFoundError`` for every other op, so mmseg's guarded
-  imports (CCNet, PSANet, DCN...) fall back exactly as they do without mmcv,
-  and a user of such a head gets a message saying how to get full mmcv.
+  imports (CCNet, PSANet, DCN...) fall back exactly as they do without mmcv.
 
-With full mmcv installed the function does nothing.
+mmseg's CCNet and PSANet heads then refuse to build with a traceback ending
+in "Please install mmcv-full" (an mmcv 1.x name). :func:`explain_missing_ops`
+gives them stand-ins that, when built, raise one
+:class:`~sar_mm.utils.errors.MissingCompiledOpError` line naming
+``make install MMCV=full``.
+
+With full mmcv installed both functions do nothing.
 """
 import importlib.util
 import os.path as osp
@@ -38,13 +43,38 @@ def mmcv_full_available() -> bool:
     return importlib.util.find_spec('mmcv._ext') is not None
 
 
+#: mmseg modules that set a compiled op to None when mmcv.ops lacks it.
+_GUARDED_OPS = {
+    'mmseg.models.decode_heads.cc_head': 'CrissCrossAttention',
+    'mmseg.models.decode_heads.psa_head': 'PSAMask',
+}
+
+
+def _missing(name: str) -> ModuleNotFoundError:
+    # imported here: this module also loads on its own, outside the package
+    from ..utils.errors import MissingCompiledOpError
+    return MissingCompiledOpError(_HOW_TO_FIX.format(name=name))
+
+
 def _unavailable(name):
 
     def op(*args, **kwargs):
-        raise ModuleNotFoundError(_HOW_TO_FIX.format(name=name))
+        raise _missing(name)
 
     op.__name__ = name
     return op
+
+
+def _unavailable_module(name):
+    """A stand-in ``nn.Module`` class that cannot be built."""
+
+    class Unavailable:
+
+        def __init__(self, *args, **kwargs):
+            raise _missing(name)
+
+    Unavailable.__name__ = Unavailable.__qualname__ = name
+    return Unavailable
 
 
 def _build_shim() -> types.ModuleType:
@@ -68,7 +98,7 @@ def _build_shim() -> types.ModuleType:
         # upstream `try: from mmcv.ops import X except ImportError` works.
         if name.startswith('__') and name.endswith('__'):
             raise AttributeError(name)
-        raise ModuleNotFoundError(_HOW_TO_FIX.format(name=name))
+        raise _missing(name)
 
     shim.__getattr__ = __getattr__
     sys.modules['mmcv.ops.point_sample'] = point_sample_mod
@@ -90,3 +120,14 @@ def install_mmcv_ops_shim() -> bool:
     warnings.filterwarnings(
         'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
     return True
+
+
+def explain_missing_ops() -> None:
+    """Let mmseg's heads built on compiled ops fail in one line naming the
+    fix; call after :func:`install_mmcv_ops_shim`."""
+    if mmcv_full_available():
+        return
+    for module_name, op in _GUARDED_OPS.items():
+        module = importlib.import_module(module_name)
+        if getattr(module, op, None) is None:
+            setattr(module, op, _unavailable_module(op))

@@ -38,6 +38,10 @@ class LTDigits(BaseDataset):
 
     METAINFO = dict(classes=DIGIT_NAMES)
 
+    #: Built in: the data is made in memory, so the tools do not require a
+    #: ``data_root`` (one inherited from, e.g., a CIFAR config is unused).
+    generates_data = True
+
     def __init__(self,
                  split: str = 'train',
                  imbalance_ratio: float = 10,

@@ -15,13 +15,15 @@ from urllib.error import URLError
 
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.logging import print_log
 from mmengine.dataset import BaseDataset
+from mmengine.logging import print_log
 from mmengine.registry import DATASETS, init_default_scope
+from mmengine.utils import import_modules_from_strings
 
 from ..compat.checkpoint import trust_checkpoint
 from ..compat.dist import setup_cpu_distributed
 from ..datasets.semi_split_dataset import check_disjoint_splits
+from ..models.segmentors import check_sar_config
 from ..utils.errors import UserInputError
 
 SUPPORTED_SCOPES = ('mmseg', 'mmpretrain')
@@ -74,6 +76,10 @@ def load_config(config: str,
     """Read a config, apply ``--cfg-options`` and ``--work-dir``, and make
     its scope (mmseg or mmpretrain) the default one.
 
+    A model SAR cannot regularise is refused before the config's
+    ``custom_imports`` are imported (they may name packages that are
+    missing, such as mmdet for Mask2Former).
+
     Args:
         config (str): Path of the config file.
         cfg_options (dict, optional): Overrides, as ``--cfg-options``
@@ -83,14 +89,17 @@ def load_config(config: str,
         launcher (str): ``--launcher``. Defaults to ``'none'``.
 
     Raises:
-        UserInputError: A missing config file, or one of another scope.
+        UserInputError: A missing config file, one of another scope, or a
+            model SAR cannot regularise.
     """
     if not osp.isfile(config):
         raise UserInputError(f'config file not found: {config}')
-    cfg = Config.fromfile(config)
+    cfg = Config.fromfile(config, import_custom_modules=False)
     cfg.launcher = launcher
     if cfg_options is not None:
         cfg.merge_from_dict(cfg_options)
+    check_sar_config(cfg.get('model'))
+    import_custom_modules(cfg)
     # work_dir priority: CLI > config > ./work_dirs/<config name>
     if work_dir is not None:
         cfg.work_dir = work_dir
@@ -105,6 +114,26 @@ def load_config(config: str,
             f"default_runtime, e.g. _base_ = ['mmseg::_base_/default_runtime.py']).")
     init_default_scope(scope)
     return cfg
+
+
+def import_custom_modules(cfg: Config) -> None:
+    """Import the config's ``custom_imports`` (after the checks that need
+    none of them), with one line for a module that is not installed."""
+    custom = cfg.get('custom_imports')
+    if not custom:
+        return
+    try:
+        import_modules_from_strings(**custom)
+    except ImportError as err:
+        # mmengine re-raises "Failed to import X"; the cause says why
+        cause = err.__context__ or err
+        hint = (" (mmseg's Mask2Former and MaskFormer configs need "
+                'MMDetection: pip install mmdet)') if 'mmdet' in str(
+                    err) else ''
+        raise UserInputError(
+            f'the config imports {custom.get("imports")} (custom_imports), '
+            f'which fails: {cause}. Install the missing package'
+            f'{hint}.') from None
 
 
 def _dataset_cfgs(cfg: Config) -> Iterator[Tuple[str, dict, bool]]:
@@ -146,34 +175,44 @@ def _lists_own_samples(type_) -> bool:
     return isinstance(cls, type) and issubclass(cls, BaseDataset)
 
 
+def _check_data_roots(datasets) -> None:
+    """One error naming every missing ``data_root`` at once."""
+    missing = [(path, ds) for path, ds, dataset_cls, _ in datasets
+               if ds.get('data_root') and '://' not in str(ds['data_root'])
+               and not osp.isdir(ds['data_root'])
+               and not getattr(dataset_cls, 'generates_data', False)]
+    if not missing:
+        return
+    where = ', '.join(f"'{ds['data_root']}' of {path} ({ds.get('type')})"
+                      for path, ds in missing)
+    options = ' '.join(f'{path}.data_root=PATH' for path, _ in missing)
+    verb = 'does' if len(missing) == 1 else 'do'
+    raise UserInputError(
+        f'data_root {where} {verb} not exist. Prepare the dataset as '
+        f'described in {DATASET_DOCS}, or point the config at it with '
+        f'--cfg-options {options}')
+
+
 def check_datasets(cfg: Config) -> None:
     """Fail early, with one line, on datasets that cannot work.
 
-    For every dataset of every loader: its ``data_root`` exists (datasets
-    that generate their data on first use, with a ``generates_data`` class
-    attribute such as ``LTDigitScenes``, are exempt), it lists at least one
-    sample, and every listed annotation file exists; no image is both in
-    a labelled and an unlabelled split. This lists the samples
-    once more than the Runner will, which costs seconds at most, and turns
-    errors that would surface deep in mmengine or in a dataloader worker into
-    one line.
+    For every dataset of every loader: its ``data_root`` exists (all missing
+    ones are named in one error; datasets that make their own data, with a
+    ``generates_data`` class attribute such as ``LTDigitScenes`` and
+    ``LTDigits``, are exempt), it lists at least one sample, and every
+    listed annotation file exists; no image is both in a labelled and an
+    unlabelled split. Every data_root is checked first: a dataset built on
+    another's config (SemiSplitDataset) builds that one too. This lists the
+    samples once more than the Runner will, which costs seconds at most, and
+    turns errors that would surface deep in mmengine or in a dataloader
+    worker into one line.
     """
-    configs = list(_dataset_cfgs(cfg))
-    # every data_root first: a dataset built on another's config (e.g.
-    # SemiSplitDataset) builds that one too
-    for path, ds, _ in configs:
-        dataset_cls = _dataset_class(ds.get('type'))
-        root = ds.get('data_root')
-        if root and '://' not in str(root) and not osp.isdir(root) and \
-                not getattr(dataset_cls, 'generates_data', False):
-            raise UserInputError(
-                f"data_root '{root}' of {path} ({ds.get('type')}) does not "
-                f'exist. Prepare the dataset as described in {DATASET_DOCS}, '
-                f'or point the config at it with --cfg-options '
-                f'{path}.data_root=PATH')
+    datasets = [(path, ds, _dataset_class(ds.get('type')), own_files)
+                for path, ds, own_files in _dataset_cfgs(cfg)]
+    _check_data_roots(datasets)
     listed = []
-    for path, ds, own_files in configs:
-        dataset_cls = _dataset_class(ds.get('type'))
+    for path, ds, dataset_cls, own_files in datasets:
+        root = ds.get('data_root')
         if not own_files or not _lists_own_samples(dataset_cls):
             continue  # wrappers: their inner datasets are checked
         with DATASETS.switch_scope_and_registry(None) as registry:
@@ -182,7 +221,7 @@ def check_datasets(cfg: Config) -> None:
         if not data_list:
             raise UserInputError(
                 f'{path} ({ds.get("type")}) is empty: no samples under '
-                f'data_root={ds.get("data_root")!r} with data_prefix='
+                f'data_root={root!r} with data_prefix='
                 f'{ds.get("data_prefix")}. Check the paths and the '
                 f'img_suffix / seg_map_suffix / ann_file.')
         missing = [
@@ -245,7 +284,11 @@ def enable_amp(cfg: Config) -> None:
 
 def run_cli(main) -> None:
     """Run a tool's ``main``; a :class:`UserInputError`, or a failed download
-    of pretrained weights, becomes one line on stderr and exit status 1."""
+    of pretrained weights, becomes one line on stderr and exit status 1.
+
+    The process group is destroyed before the interpreter shuts down: gloo's
+    worker threads otherwise outlive it and abort the exit (SIGABRT,
+    pytorch/pytorch#179291)."""
     try:
         main()
     except UserInputError as err:
@@ -260,9 +303,14 @@ def run_cli(main) -> None:
             f'model.pretrained=None to train from scratch.',
             file=sys.stderr)
         sys.exit(1)
+    finally:
+        if torch.distributed.is_available() and \
+                torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()
 
 
 __all__ = [
     'add_common_args', 'add_default_hooks', 'build_runner',
-    'check_datasets', 'enable_amp', 'load_config', 'parse_args', 'run_cli'
+    'check_datasets', 'enable_amp', 'import_custom_modules', 'load_config',
+    'parse_args', 'run_cli'
 ]

@@ -4,3 +4,9 @@ class UserInputError(ValueError):
     The tools print these as one line, without a traceback: the message
     names the problem and the fix.
     """
+
+
+class MissingCompiledOpError(UserInputError, ModuleNotFoundError):
+    """An mmcv op that needs the compiled ``mmcv._ext``, used with
+    mmcv-lite. An ``ImportError`` too, so that upstream's guarded
+    ``try: from mmcv.ops import X`` imports fall back as without mmcv."""

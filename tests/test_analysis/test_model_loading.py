@@ -121,6 +121,16 @@ def test_class_vectors_of_a_classifier(tmp_path):
         class_vectors(model, 'anchors')
 
 
+def test_class_vectors_of_a_vit_sar_classifier(tmp_path):
+    model = save_model(config('sar_vit-tiny_lt-digits.py'), tmp_path / 'v.pth')
+    weights, what = class_vectors(model, 'classifier')
+    assert torch.equal(weights, model.head.layers.head.weight)
+    assert '(layers.head)' in what
+    with pytest.warns(UserWarning, match='gate never opened'):
+        anchors, _ = class_vectors(model.eval(), 'anchors')
+    assert anchors.shape == (10, 48)  # the head's hidden width
+
+
 def test_prototypes_of_a_bcl_model(mmpretrain_scope):
     from mmpretrain.registry import MODELS
     cfg = Config.fromfile(str(REPO / 'configs/demo/bcl_lt-digits.py'))

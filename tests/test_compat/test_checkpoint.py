@@ -85,10 +85,6 @@ def test_missing_and_corrupt_files_name_the_file(tmp_path):
     with pytest.raises(CheckpointError, match='corrupt or truncated') as err:
         safe_load(str(truncated))
     assert 'truncated.pth' in str(err.value)
-    garbage = tmp_path / 'garbage.pth'
-    garbage.write_bytes(b'not a checkpoint at all')
-    with pytest.raises(CheckpointError, match='garbage.pth'):
-        safe_load(str(garbage))
     assert zipfile.is_zipfile(good)
 
 
@@ -136,3 +132,34 @@ def test_trusting_a_missing_file_is_an_error(tmp_path, no_trust):
 def test_setup_requires_the_torch_the_allow_list_needs(repo):
     setup = (repo / 'setup.py').read_text()
     assert f"'torch>={MIN_TORCH}'" in setup
+
+
+@pytest.mark.parametrize('cut', [100, 300, 5000])
+def test_truncated_checkpoint_message_is_complete(tmp_path, cut):
+    good = tmp_path / 'good.pth'
+    torch.save(dict(state_dict=dict(w=torch.zeros(10000))), good)
+    truncated = tmp_path / 'truncated.pth'
+    truncated.write_bytes(good.read_bytes()[:cut])
+    with pytest.raises(CheckpointError) as err:
+        safe_load(str(truncated))
+    message = str(err.value)
+    assert message.startswith(f'checkpoint file {truncated} is corrupt or '
+                              f'truncated')
+    # whole sentences only: torch's advice paragraphs are left out, not cut
+    assert message.endswith('; copy or save it again.')
+    assert 'internal miniz error' not in message
+    assert '\n' not in message
+
+
+@pytest.mark.parametrize('content', [
+    b'not a checkpoint at all', b'model = dict(type="FCN")\n', b'{"a": 1}',
+    b'\x93NUMPY\x01\x00', b''
+], ids=['text', 'python', 'json', 'numpy', 'empty'])
+def test_other_files_are_not_a_pytorch_checkpoint(tmp_path, content):
+    path = tmp_path / 'notes.pth'
+    path.write_bytes(content)
+    with pytest.raises(CheckpointError) as err:
+        safe_load(str(path))
+    assert str(err.value) == (
+        f'{path} is not a PyTorch checkpoint (neither the zip archive nor '
+        f'the pickle torch.save writes); check the path.')

@@ -8,6 +8,8 @@ import torch
 import torch.nn.functional as F
 
 from sar_mm.compat.mmcv_ops import mmcv_full_available
+from sar_mm.utils.errors import MissingCompiledOpError
+from tests.utils import REPO
 
 lite_only = pytest.mark.skipif(
     mmcv_full_available(), reason='full mmcv installed: no stand-in to test')
@@ -15,7 +17,8 @@ lite_only = pytest.mark.skipif(
 
 def run_python(code: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, '-c', textwrap.dedent(code)],
-                          capture_output=True, text=True, timeout=300)
+                          cwd=REPO, capture_output=True, text=True,
+                          timeout=300)
 
 
 @lite_only
@@ -56,9 +59,17 @@ def test_compiled_ops_fail_with_instructions():
     # dunder probes (mmengine's infer_scope) see a plain AttributeError
     with pytest.raises(AttributeError):
         mmcv.ops.__file__
-    # mmseg's guarded imports fall back to None
-    from mmseg.models.decode_heads import cc_head
-    assert cc_head.CrissCrossAttention is None
+    # mmseg's guarded imports fall back as without mmcv (to None), and the
+    # compiled-op heads get stand-ins that fail in one line when built
+    from mmseg.models.decode_heads import cc_head, psa_head
+    for module, op in ((cc_head, 'CrissCrossAttention'),
+                       (psa_head, 'PSAMask')):
+        with pytest.raises(MissingCompiledOpError) as err:
+            getattr(module, op)(8)
+        assert str(err.value) == (
+            f"mmcv.ops.{op} needs mmcv's compiled ops, and this environment "
+            f'has mmcv-lite. Build the full mmcv with `make install '
+            f'MMCV=full` (see README.md, "Manual install").')
 
 
 def test_stand_in_steps_aside_when_mmcv_ext_exists():

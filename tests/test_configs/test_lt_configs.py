@@ -42,9 +42,9 @@ def test_each_lt_config_trains_one_cpu_step(config, tmp_path):
     cfg = Config.fromfile(str(config))
     data_root = tmp_path / 'data'
     if 'ade20k' in config.name:
-        write_fake_ade20k(data_root, splits=(('training', 3), ), size=(48, 64))
+        write_fake_ade20k(data_root, num_train=3, num_val=0, size=(48, 64))
     else:
-        write_fake_cityscapes(data_root)
+        write_fake_cityscapes(data_root, num_train=3, num_val=0)
     shrink(cfg, data_root)
     head_cfg = cfg.model.decode_head
     if head_cfg.loss_decode.type == 'ClassBalancedCrossEntropyLoss':

@@ -1,7 +1,8 @@
 """Training N iterations (epochs) in one go equals N/2, then --resume to N:
 weights, buffers (SAR anchors and gate, GH prior and EMA table), optimizer
-and scheduler state, bitwise, for the SAR, BCL and GH demos, and for SAR on
-two processes that draw different random numbers."""
+and scheduler state, and the EMA of the weights, bitwise, for the SAR, BCL,
+GH and FixMatch + SAR demos, and for SAR on two processes that draw
+different random numbers."""
 import pytest
 import torch
 
@@ -32,7 +33,9 @@ def straight_and_resumed(cwd, config, length, *options, unit='iter',
     train(cwd, config, 'split', length // 2, *options, **kwargs)
     resumed = train(
         cwd, config, 'split', length, *options, resume=True, **kwargs)
-    for key in ('state_dict', 'optimizer', 'param_schedulers'):
+    keys = ['state_dict', 'optimizer', 'param_schedulers']
+    keys += ['ema_state_dict'] if 'ema_state_dict' in straight else []
+    for key in keys:
         assert_same(straight[key], resumed[key], key)
     assert straight['meta'][unit] == resumed['meta'][unit] == length
     return straight
@@ -107,3 +110,13 @@ def test_semi_supervised_run_resumes_exactly(tmp_path):
     assert any(key.startswith('teacher.') for key in state)
     assert 'sar.semantic_anchors' in state
     assert 'decode_head.conv_seg.weight' in state  # the student, top level
+
+
+def test_fixmatch_sar_demo_resumes_exactly(tmp_path):
+    # the sampler's two source streams, per-image weak/strong views, the EMA
+    # of the weights and SAR's gated anchors
+    straight = straight_and_resumed(
+        tmp_path, DEMO_CONFIGS / 'fixmatch-sar_lt-digits-semi-lt.py', 16,
+        'train_cfg.val_interval=16', 'default_hooks.checkpoint.interval=8')
+    assert 'ema_state_dict' in straight
+    assert straight['state_dict']['sar.gate_open'].item()

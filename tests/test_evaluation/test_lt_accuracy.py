@@ -83,3 +83,18 @@ def test_groups_of_the_evaluated_split_on_request():
         metric.evaluate(1)
     with pytest.raises(UserInputError, match="or 'evaluated_split'"):
         LTAccuracy(class_counts='test')
+
+
+def test_per_class_keys_are_sanitised_like_lt_iou_metric():
+    """Names with spaces, commas or slashes make bad TensorBoard tags; the
+    keys follow LTIoUMetric's convention."""
+    metric = LTAccuracy(class_counts=[30, 10, 2])
+    metric.dataset_meta = dict(
+        classes=('traffic light', 'tench, Tinca tinca', 'pole/sign'))
+    metric.process(None, samples([(0, 0), (0, 1), (2, 2)]))
+    result = metric.evaluate(3)
+    assert {k: v for k, v in result.items() if 'per_class' in k} == {
+        'accuracy/per_class/traffic_light': 100.0,
+        'accuracy/per_class/tench__Tinca_tinca': 0.0,
+        'accuracy/per_class/pole_sign': 100.0,
+    }

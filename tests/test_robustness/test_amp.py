@@ -1,7 +1,7 @@
-"""--amp on CPU (bf16 autocast) for the SAR, BCL, RCL, FixMatch + SAR and
-GH configs: at least 50 iterations with finite losses (SAR's anchor
-softmax, BCL/RCL's contrastive logits, pseudo-labels and GH's Sinkhorn all
-run under autocast)."""
+"""--amp on CPU (bf16 autocast) for the SAR, BCL, RCL, GH and FixMatch + SAR
+(classification and segmentation) configs: at least 50 iterations with
+finite losses (SAR's anchor softmax, BCL/RCL's contrastive logits, GH's
+Sinkhorn and FixMatch's pseudo-labels all run under autocast)."""
 import math
 
 import pytest
@@ -26,7 +26,12 @@ CASES = {
     'rcl': (DEMO_CONFIGS / 'bcl_lt-digits.py',
             ('train_cfg.max_epochs=7', 'train_cfg.val_interval=7', *RCL),
             ('loss', 'loss_cls', 'loss_contrast')),
-    'fixmatch_sar': (
+    'fixmatch-sar-cls': (
+        DEMO_CONFIGS / 'fixmatch-sar_lt-digits-semi-lt.py',
+        ('train_cfg.max_iters=50', 'train_cfg.val_interval=50'),
+        ('loss', 'loss_x', 'loss_u', 'loss_sar_anchor', 'loss_sar_pull',
+         'loss_sar_pull_u')),
+    'fixmatch-sar-seg': (
         TEST_CONFIGS / 'fixmatch_tiny_lt-digit-scenes.py',
         ('train_cfg.max_iters=50', 'train_cfg.val_interval=50',
          'model.sar.pull_weight=0.1'),
@@ -57,5 +62,7 @@ def test_amp_50_iterations(tmp_path, case):
         assert values and all(map(math.isfinite, values)), key
     if case == 'gh':
         assert any(r['loss_gh'] > 0 for r in records)  # GH past warm-up
-    if case == 'sar':
+    if case in ('sar', 'fixmatch-sar'):
         assert any(r['loss_sar_pull'] > 0 for r in records)  # gate open
+    if case == 'fixmatch-sar':
+        assert any(r['loss_u'] > 0 for r in records)  # confident labels

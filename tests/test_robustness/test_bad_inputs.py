@@ -16,13 +16,14 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 from mmengine.structures import PixelData
+from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 from sar_mm.datasets import LTDigitScenes
 from sar_mm.engine.hooks import DataCheckHook
 from sar_mm.utils import UserInputError
 from tests.test_compat.test_checkpoint import write_malicious_checkpoint
-from tests.utils import REPO, TEST_CONFIGS, run_tool
+from tests.utils import REPO, TEST_CONFIGS, one_error_line, run_tool
 
 pytestmark = pytest.mark.slow
 TINY = TEST_CONFIGS / 'fcn_tiny_lt-digit-scenes.py'
@@ -49,15 +50,6 @@ def ann(cwd, index=3, split='train'):
     return cwd / DATA / 'ann_dir' / split / f'{split}_{index:05d}.png'
 
 
-def one_error_line(result):
-    assert result.returncode == 1, result.stderr[-2000:]
-    assert 'Traceback' not in result.stderr, result.stderr[-3000:]
-    errors = [ln for ln in result.stderr.splitlines()
-              if ln.startswith('ERROR: ')]
-    assert len(errors) == 1, result.stderr[-2000:]
-    return errors[0]
-
-
 def train(cwd, *args, config=TINY):
     return run_tool(['train.py', config, '--work-dir', 'wd', *args], cwd)
 
@@ -69,6 +61,19 @@ def test_missing_data_root(cwd):
               'train_dataloader.dataset.data_root=data/ade/missing'))
     assert "data_root 'data/ade/missing'" in error
     assert 'Preparing datasets' in error
+
+
+def test_every_missing_data_root_is_named_at_once(cwd):
+    loaders = ('train', 'val', 'test')
+    options = [f'{loader}_dataloader.dataset.{key}' for loader in loaders
+               for key in ('type=ADE20KDataset',
+                           f'data_root=data/{loader}_missing')]
+    error = one_error_line(train(cwd, '--cfg-options', *options))
+    for loader in loaders:
+        assert (f"'data/{loader}_missing' of {loader}_dataloader.dataset "
+                f'(ADE20KDataset)') in error
+    assert error.endswith(' '.join(
+        f'{loader}_dataloader.dataset.data_root=PATH' for loader in loaders))
 
 
 def test_wrong_num_classes(cwd):
@@ -94,6 +99,33 @@ def test_label_value_out_of_range(cwd, config):
     assert 'neither a class in [0, 11)' in error
 
 
+def test_rgb_label_map_must_be_single_channel(cwd):
+    label = cv2.imread(str(ann(cwd)), cv2.IMREAD_UNCHANGED)
+    cv2.imwrite(str(ann(cwd)), np.stack([label] * 3, axis=-1))
+    error = one_error_line(train(cwd, '--cfg-options',
+                                 'train_dataloader.batch_size=24'))
+    assert 'train_00003.png has shape (64, 64, 3)' in error
+    assert 'must be single-channel' in error
+    assert 'size' not in error
+
+
+def test_stray_val_labels_are_counted_in_a_warning(cwd):
+    """IoUMetric (and LTIoUMetric) leave label values that are neither a
+    class nor ignored out of the IoU without a word; the run says how
+    many there are."""
+    for index, box in ((1, (5, 15)), (4, (0, 4))):
+        label = cv2.imread(str(ann(cwd, index, 'val')), cv2.IMREAD_UNCHANGED)
+        label[box[0]:box[1], box[0]:box[1]] = 40 + index
+        cv2.imwrite(str(ann(cwd, index, 'val')), label)
+    result = train(cwd, '--cfg-options', 'train_cfg.max_iters=2',
+                   'train_cfg.val_interval=2', 'val_evaluator.type=IoUMetric',
+                   'val_evaluator.stats_file=None')
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert ('the val ground truth holds 116 pixel(s) in 2 label map(s) with '
+            'value(s) [41, 44], neither a class in [0, 11) nor the ignore '
+            'index') in result.stdout + result.stderr
+
+
 def test_empty_dataset(cwd):
     for png in (cwd / DATA / 'img_dir' / 'train').glob('*.png'):
         png.unlink()
@@ -116,10 +148,10 @@ def test_label_and_image_sizes_differ(cwd):
     assert 'must have the same size' in error
 
 
-def test_nan_in_inputs_is_named(cwd):
+def test_nan_in_inputs_is_named(cwd, monkeypatch):
     cfg = Config.fromfile(str(TINY))
     cfg.work_dir = str(cwd / 'wd')
-    os.chdir(cwd)
+    monkeypatch.chdir(cwd)  # the Runner reads the scenes from here
     runner = Runner.from_cfg(cfg)
     image = torch.rand(3, 64, 64)
     image[0, 3, 3] = float('nan')
@@ -149,6 +181,17 @@ def test_unknown_sar_key(cwd):
     assert "unknown key(s) ['trade_off'] in sar=dict(...)" in error
 
 
+@pytest.mark.parametrize('option,says', [
+    ('model.sar.momentum=2', 'bad sar=dict(...) of SAREncoderDecoder '
+     '(FCNHead): momentum'),
+    ('model.sar.num_classes=5', 'sar.num_classes of SAREncoderDecoder '
+     '(FCNHead) is not a SAR setting: it comes from the classifier'),
+])
+def test_bad_sar_values(cwd, option, says):
+    assert says in one_error_line(
+        train(cwd, '--cfg-options', option, config=TINY_SAR))
+
+
 def test_failed_run_loses_nothing(cwd):
     assert train(cwd).returncode == 0
     wd = cwd / 'wd'
@@ -168,18 +211,36 @@ def test_failed_run_loses_nothing(cwd):
         assert path.read_bytes() == content, path
 
 
-@pytest.mark.parametrize('kind', ['missing', 'corrupt', 'malicious'])
+@pytest.mark.parametrize('kind',
+                         ['missing', 'corrupt', 'malicious', 'text', 'other'])
 def test_test_tool_bad_checkpoints(cwd, kind):
     ckpt, marker = cwd / f'{kind}.pth', cwd / 'payload_ran'
     if kind == 'corrupt':
         torch.save(dict(state_dict={'w': torch.zeros(10000)}), ckpt)
-        ckpt.write_bytes(ckpt.read_bytes()[:5000])
+        ckpt.write_bytes(ckpt.read_bytes()[:300])
     elif kind == 'malicious':
         write_malicious_checkpoint(ckpt, marker)
+    elif kind == 'text':
+        ckpt.write_text('iter 8: mIoU 12.3\n')
+    elif kind == 'other':
+        # the weights of another model (wider decode head)
+        cfg = Config.fromfile(str(TINY))
+        cfg.model.decode_head.channels = 32
+        torch.save(dict(state_dict=MODELS.build(cfg.model).state_dict()),
+                   ckpt)
     error = one_error_line(run_tool(['test.py', TINY, ckpt], cwd))
     assert str(ckpt) in error
-    assert dict(missing='not found', corrupt='corrupt or truncated',
-                malicious='refused to load')[kind] in error
+    assert dict(
+        missing='not found',
+        corrupt='corrupt or truncated (PytorchStreamReader failed reading '
+        'zip archive: failed finding central directory); copy or save it '
+        'again.',
+        malicious='refused to load',
+        text='is not a PyTorch checkpoint',
+        other='does not match the model of')[kind] in error
+    if kind == 'other':
+        assert 'shape mismatch(es): decode_head.conv_seg.weight ' \
+            '(checkpoint (11, 32, 1, 1), model (11, 64, 1, 1))' in error
     assert not marker.exists()
 
 
@@ -236,3 +297,61 @@ def test_interrupted_save_leaves_the_old_file(tmp_path):
     assert torch.equal(
         torch.load(target, weights_only=True)['state_dict']['w'],
         torch.ones(3))
+
+
+BCL_DEMO = REPO / 'configs' / 'demo' / 'bcl_lt-digits.py'
+
+
+@pytest.mark.parametrize('mistake', ['pseudo_collate', 'single_view'])
+def test_bcl_says_what_its_batches_need(tmp_path, mistake):
+    config = tmp_path / 'bcl.py'
+    if mistake == 'pseudo_collate':
+        config.write_text(
+            f"_base_ = ['{BCL_DEMO}']\n"
+            'train_dataloader = dict(\n'
+            "    collate_fn=dict(type='pseudo_collate'))\n")
+        says = 'one entry per image, as the default pseudo_collate'
+    else:
+        config.write_text(
+            f"_base_ = ['{BCL_DEMO}']\n"
+            'train_dataloader = dict(\n'
+            '    dataset=dict(pipeline=_base_.train_pipeline))\n')
+        says = 'one view per image (a single-view training pipeline)'
+    error = one_error_line(
+        run_tool(['train.py', config, '--work-dir', 'wd'], tmp_path))
+    assert says in error
+    assert ("MultiView transform in the training pipeline" in error and
+            "collate_fn=dict(type='default_collate')" in error)
+
+
+def test_lt_digits_in_a_cifar_config_needs_no_data_root(tmp_path):
+    """The CIFAR config's data_root (data/cifar10, absent here) is not
+    used by LTDigits and must not stop the run."""
+    cifar = REPO / 'configs' / 'ce' / 'ce_resnet32_1xb256_cifar10-lt-r100.py'
+    config = tmp_path / 'digits.py'
+    config.write_text(textwrap.dedent(f"""
+        _base_ = ['{cifar}']
+        loader = dict(batch_size=16, num_workers=0, persistent_workers=False)
+        train_dataloader = dict(loader, dataset=dict(type='LTDigits'))
+        val_dataloader = dict(
+            loader,
+            dataset=dict(type='LTDigits', split='test', test_per_class=2))
+        test_dataloader = val_dataloader
+        train_cfg = dict(max_epochs=1)
+        """))
+    result = run_tool(['train.py', config, '--work-dir', 'wd'], tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert not (tmp_path / 'data').exists()
+    assert (tmp_path / 'wd' / 'epoch_1.pth').is_file()
+
+
+def test_class_stats_on_a_classification_config(tmp_path):
+    config = REPO / 'configs' / 'demo' / 'ce_lt-digits.py'
+    error = one_error_line(
+        run_tool(['analysis_tools/class_stats.py', config, '--out',
+                  'stats.json'], tmp_path))
+    assert error == (
+        f'ERROR: class_stats.py counts the pixels of segmentation label '
+        f"maps, for mmseg configs; {config} has default_scope='mmpretrain'. A "
+        f'classification dataset of sar_mm carries its per-class image '
+        f"counts in its metainfo ('class_counts').")

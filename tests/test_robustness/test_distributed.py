@@ -127,3 +127,22 @@ def test_semi_supervised_run_on_two_processes(tmp_path):
     assert_ranks_agree(rank0, rank1)
     teacher = [k for k in rank0['state_dict'] if k.startswith('teacher.')]
     assert teacher
+
+
+def test_fixmatch_sar_trains_on_two_processes(tmp_path):
+    """Each rank draws its own share of both sources (MultiSourceSampler),
+    the SAR gate and EMA anchors are agreed across ranks: both ranks end
+    with identical parameters and SAR state."""
+    config = TEST_CONFIGS / 'fixmatch-sar_lt-digits-semi-lt_record.py'
+    result = run_tool([
+        'dist_train.sh', config, 2, '--work-dir', 'wd', '--cfg-options',
+        'train_cfg.max_iters=20',
+        'train_cfg.val_interval=20', 'train_dataloader.batch_size=32',
+        'train_dataloader.sampler.batch_size=32'
+    ], tmp_path, PORT=str(free_port()))
+    assert result.returncode == 0, result.stderr[-3000:]
+    rank0, rank1 = records(tmp_path / 'wd', 2)
+    assert len(rank0['losses']) == len(rank1['losses']) == 20
+    assert rank0['losses'] != rank1['losses']  # different images per rank
+    assert rank0['state_dict']['sar.gate_open'].item()
+    assert_ranks_agree(rank0, rank1)

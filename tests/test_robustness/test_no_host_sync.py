@@ -73,10 +73,12 @@ def test_segmentation_step_with_sar_sampler_and_balanced_loss():
         type='RebalancedSupConLoss', prior_tau=1.0, feat_scale=1.5))),
     ('sar_lt-digits.py', None),
     ('simclr_lt-digits_gh.py', None),
-], ids=['bcl', 'rcl', 'sar-cls', 'gh'])
+    ('fixmatch-sar_lt-digits-semi-lt.py', None),
+    (TEST_CONFIGS / 'sar_vit-tiny_lt-digits.py', None),
+], ids=['bcl', 'rcl', 'sar-cls', 'gh', 'fixmatch-sar', 'sar-vit'])
 def test_classification_and_self_supervised_steps(demo, head,
                                                   mmpretrain_scope):
-    cfg = Config.fromfile(str(DEMO_CONFIGS / demo))
+    cfg = Config.fromfile(str(DEMO_CONFIGS / demo))  # or a full path
     if head is not None:
         cfg.merge_from_dict(dict(model=dict(head=head)))
     if 'gh_loss' in cfg.model:

@@ -5,7 +5,7 @@ import torch
 
 from sar_mm.datasets import long_tailed_counts
 from tests.lt_fakes import write_fake_imagenet_lt
-from tests.utils import run_tool
+from tests.utils import one_error_line, run_tool
 
 TINY = [
     'train_cfg.max_epochs=1', 'train_dataloader.batch_size=8',
@@ -30,22 +30,20 @@ def test_train_then_test_bcl_demo(repo, tmp_path):
         long_tailed_counts(120, 10, 50)
     test = [
         'test.py', config, checkpoint, '--work-dir', tmp_path / 'test',
-        '--cfg-options', 'test_dataloader.dataset.indices=20'
+        '--show-dir', tmp_path / 'show', '--cfg-options',
+        'test_dataloader.dataset.indices=20'
     ]
     # the config's own training set (ratio 10) is not what the model saw
     assert 'the training set of this config has [120, 92,' in \
-        one_line_error(run_tool(test, cwd=repo))
+        one_error_line(run_tool(test, cwd=repo))
     result = run_tool(
         test + ['train_dataloader.dataset.imbalance_ratio=50'], cwd=repo)
     assert result.returncode == 0, result.stderr[-2000:]
     assert 'accuracy/top1' in result.stdout + result.stderr
-
-
-def one_line_error(result):
-    assert result.returncode == 1
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith('ERROR: '), lines[-5:]
-    return lines[0]
+    # one picture per test image (upstream draws every 5000th only)
+    assert len(list((tmp_path / 'show').glob('*.png'))) == 20
+    assert f'one picture per test image goes to {tmp_path / "show"}' in \
+        result.stdout
 
 
 @pytest.mark.slow
@@ -58,7 +56,7 @@ def test_bad_data_stops_with_one_line(repo, tmp_path):
                        'test_dataloader')
     ]
     cifar = 'configs/la/la_resnet32_1xb256_cifar10-lt-r100.py'
-    line = one_line_error(
+    line = one_error_line(
         run_tool([
             'train.py', cifar, '--work-dir', tmp_path / 'a', '--cfg-options',
             *roots
@@ -67,7 +65,7 @@ def test_bad_data_stops_with_one_line(repo, tmp_path):
     assert '{data_batch_1, ..., data_batch_5, test_batch, batches.meta}' \
         in line
 
-    line = one_line_error(
+    line = one_error_line(
         run_tool([
             'train.py', cifar, '--work-dir', tmp_path / 'b', '--cfg-options',
             *roots, 'train_dataloader.dataset.imbalance_ratio=0.5'
@@ -78,7 +76,7 @@ def test_bad_data_stops_with_one_line(repo, tmp_path):
     write_fake_imagenet_lt(imagenet)
     split = imagenet / 'ImageNet_LT_train.txt'
     split.write_text(split.read_text() + 'train/x.JPEG 1000\n')
-    line = one_line_error(
+    line = one_error_line(
         run_tool([
             'train.py', 'configs/bcl/bcl_resnet50_4xb64_imagenet-lt.py',
             '--work-dir', tmp_path / 'c', '--cfg-options', *[

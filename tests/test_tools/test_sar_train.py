@@ -1,10 +1,12 @@
-"""The ADE20K SAR config through tools/train.py on a tiny fake ADE20K."""
+"""SAR configs through tools/train.py: the ADE20K one on a tiny fake
+ADE20K, the ViT one (inherited from mmpretrain::) shrunk to LTDigits."""
 
 import numpy as np
 import pytest
+import torch
 
 from tests.lt_fakes import write_fake_ade20k
-from tests.utils import REPO, run_tool, scalars
+from tests.utils import REPO, TEST_CONFIGS, run_tool, scalars
 
 pytestmark = pytest.mark.slow
 
@@ -34,3 +36,23 @@ def test_deeplabv3_ade20k_sar_config_trains_on_cpu(tmp_path):
     train = [r for r in records if 'loss_sar_anchor' in r]
     assert train and np.isfinite(train[-1]['loss_sar_anchor'])
     assert any('mIoU' in r for r in records)
+
+
+def test_vit_sar_config_from_mmpretrain_trains_on_cpu(tmp_path):
+    result = run_tool([
+        'train.py', TEST_CONFIGS / 'sar_vit-tiny_lt-digits.py', '--work-dir',
+        'wd'
+    ], tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    records = scalars(tmp_path / 'wd')
+    train = [r for r in records if 'loss_sar_anchor' in r]
+    assert [r['step'] for r in train] == [1, 2]
+    assert all(np.isfinite(r['loss_sar_anchor']) for r in train)
+    assert any('accuracy/few' in r for r in records)
+    state = torch.load(
+        tmp_path / 'wd' / 'iter_2.pth', map_location='cpu',
+        weights_only=False)['state_dict']
+    # SAR sized from the ViT head's hidden layer, its anchors through
+    # layers.head
+    assert state['sar.semantic_anchors'].shape == (10, 48)
+    assert state['head.layers.head.weight'].shape == (10, 48)

@@ -53,6 +53,28 @@ def test_resume_continues_from_the_saved_iteration(trained, tmp_path):
     assert last_iter(wd) == 8
 
 
+def test_resume_from_a_given_checkpoint(trained, tmp_path):
+    """mmpretrain's --resume CHECKPOINT: another work dir, that file."""
+    os.symlink(trained / 'data', tmp_path / 'data')
+    result = run_tool(['train.py', TINY, '--work-dir', 'wd', '--resume',
+                       trained / 'wd' / 'iter_4.pth'], tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = next((tmp_path / 'wd').glob('*/*.log')).read_text()
+    assert 'resumed epoch: 0, iter: 4' in log
+    assert last_iter(tmp_path / 'wd') == 8
+
+
+def test_test_tool_show_dir_paints_every_image(trained):
+    result = run_tool(['test.py', TINY, 'wd/iter_8.pth', '--show-dir',
+                       'show'], trained)
+    assert result.returncode == 0, result.stderr[-3000:]
+    where = trained / 'show' / 'vis_data' / 'vis_image'
+    assert f'one picture per test image goes to {where.relative_to(trained)}' \
+        in result.stdout
+    # 6 val scenes, fewer than upstream's interval of 50
+    assert len(list(where.glob('*.png'))) == 6
+
+
 def test_test_tool_evaluates_and_writes_json(trained):
     result = run_tool(['test.py', TINY, 'wd/iter_8.pth', '--work-dir',
                        'test_wd'], trained)

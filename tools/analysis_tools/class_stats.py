@@ -223,6 +223,13 @@ def main():
     if args.nproc < 1:
         raise UserInputError(f'--nproc must be >= 1, got {args.nproc}')
     cfg = load_config(args.config, args.cfg_options)
+    if cfg.default_scope != 'mmseg':
+        raise UserInputError(
+            f'class_stats.py counts the pixels of segmentation label maps, '
+            f'for mmseg configs; {args.config} has default_scope='
+            f'{cfg.default_scope!r}. A classification dataset of sar_mm '
+            f"carries its per-class image counts in its metainfo "
+            f"('class_counts').")
     check_group_split(args.group_rule, args.group_bounds)
     stats = collect(cfg, args.config, args.split, args.nproc, args.group_rule,
                     args.group_bounds)

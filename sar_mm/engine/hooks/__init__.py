@@ -1,3 +1,4 @@
+from .checkpoint_fit_hook import CheckpointFitHook
 from .class_counts_hook import (ClassCountsHook, config_train_class_counts,
                                 dataset_class_counts)
 from .data_check_hook import DataCheckHook, classifier_heads
@@ -6,7 +7,7 @@ from .mean_teacher_hook import MeanTeacherHook
 from .rng_state_hook import RNGStateHook
 
 __all__ = [
-    'ClassCountsHook', 'DataCheckHook', 'GHScheduleHook', 'MeanTeacherHook',
-    'RNGStateHook', 'classifier_heads', 'config_train_class_counts',
-    'dataset_class_counts'
+    'CheckpointFitHook', 'ClassCountsHook', 'DataCheckHook',
+    'GHScheduleHook', 'MeanTeacherHook', 'RNGStateHook', 'classifier_heads',
+    'config_train_class_counts', 'dataset_class_counts'
 ]

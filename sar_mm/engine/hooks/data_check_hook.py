@@ -1,19 +1,54 @@
+import logging
+from collections import Counter
 from typing import Iterator, Optional, Tuple
 
 import torch
+from mmengine.dist import all_gather_object
 from mmengine.hooks import Hook
+from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS as PRETRAIN_HOOKS
+from mmseg.models.decode_heads import STDCHead
+from mmseg.models.losses import CrossEntropyLoss
 from mmseg.registry import HOOKS as SEG_HOOKS
 from torch import nn
 
-from ...models.utils import check_label_range
+from ...models.utils import check_label_range, out_of_range
 from ...utils.errors import UserInputError
 
 
+#: Heads whose classes are not the dataset's: STDC's boundary head predicts
+#: edge / no edge (2 classes) from the labels, whatever the dataset.
+NOT_DATASET_CLASSES = (STDCHead, )
+
+
+def class_weighted_ce(model: nn.Module) -> Iterator[Tuple[str, int]]:
+    """``(config path, ignore index)`` of every mmseg ``CrossEntropyLoss``
+    with ``class_weight`` whose head ignores a label outside its classes.
+
+    mmseg 1.2.2's ``cross_entropy`` indexes the class weights with the raw
+    labels to average them, so such a loss stops with an ``IndexError`` on
+    the first batch holding an ignored pixel (CGNet's and PIDNet's
+    Cityscapes configs, with or without SAR).
+    """
+    for path, head in classifier_heads(model):
+        losses = getattr(head, 'loss_decode', None)
+        if not isinstance(losses, nn.ModuleList):
+            losses = [losses]
+        for i, loss in enumerate(losses):
+            if isinstance(loss, CrossEntropyLoss) and \
+                    loss.class_weight is not None and not loss.use_sigmoid \
+                    and not 0 <= head.ignore_index < head.num_classes:
+                where = f'{path}.loss_decode' + (
+                    f'[{i}]' if len(losses) > 1 else '')
+                yield where, head.ignore_index
+
+
 def classifier_heads(model: nn.Module) -> Iterator[Tuple[str, nn.Module]]:
-    """``(config path, head)`` of every head of a model that has
-    ``num_classes``: mmseg decode/auxiliary heads, mmpretrain ``head``."""
+    """``(config path, head)`` of every head of a model that classifies
+    into the dataset's classes: mmseg decode/auxiliary heads, mmpretrain
+    ``head`` (those with ``num_classes``, except
+    :data:`NOT_DATASET_CLASSES`)."""
     for name in ('decode_head', 'auxiliary_head', 'head'):
         heads = getattr(model, name, None)
         if heads is None:
@@ -21,7 +56,8 @@ def classifier_heads(model: nn.Module) -> Iterator[Tuple[str, nn.Module]]:
         if not isinstance(heads, nn.ModuleList):
             heads = [heads]
         for i, head in enumerate(heads):
-            if getattr(head, 'num_classes', None) is not None:
+            if getattr(head, 'num_classes', None) is not None and \
+                    not isinstance(head, NOT_DATASET_CLASSES):
                 path = f'model.{name}' if len(heads) == 1 \
                     else f'model.{name}[{i}]'
                 yield path, head
@@ -33,13 +69,20 @@ class DataCheckHook(Hook):
     """Check the data against the model before it can fail obscurely.
 
     Before training and testing: the model's heads have as many classes as
-    the dataset. Before every training iteration, on the CPU batch (before
-    it reaches the device): float inputs are finite, every label is a class
-    or the ignore index of every head that learns from it (mmseg decode and
-    auxiliary heads with their pixel samplers and losses, SAR, mmpretrain
-    heads), and each label map has its image's size. After every
-    iteration: every loss term is finite; the first NaN/inf is reported with
-    its name instead of training on into NaN weights.
+    the dataset (STDC's 2-class boundary head excepted). Before every
+    training iteration, on the CPU batch (before it reaches the device):
+    float inputs are finite, label maps are single-channel, every label is
+    a class or the ignore index of every head that learns from it (mmseg
+    decode and auxiliary heads with their pixel samplers and losses, SAR,
+    mmpretrain heads), each label map has its image's size, and no ignored
+    pixel meets a loss that fails on it (:func:`class_weighted_ce`).
+    After every iteration: every loss term is finite; the first NaN/inf is
+    reported with its name instead of training on into NaN weights.
+
+    In validation and testing, label maps must be single-channel too, and
+    label values that are neither a class nor the ignore index, which
+    ``IoUMetric`` and ``LTIoUMetric`` leave out without a word, are counted
+    and reported in one warning at the end of the evaluation.
 
     This is the only label check of a training step: the modules on the
     device never read a label back to the host to check it, which would
@@ -53,6 +96,11 @@ class DataCheckHook(Hook):
     """
 
     priority = 'VERY_HIGH'
+
+    def __init__(self) -> None:
+        # stray label values of the running evaluation: value -> pixels
+        self._stray: Counter = Counter()
+        self._stray_maps = 0
 
     def _model(self, runner) -> nn.Module:
         model = runner.model
@@ -76,6 +124,23 @@ class DataCheckHook(Hook):
                     f'({shown}{more}). Set num_classes={len(classes)} for '
                     f'every head in the config.')
 
+    def _class_heads(self, runner) -> list:
+        return [head for _, head in classifier_heads(self._model(runner))]
+
+    @staticmethod
+    def _label_map(sample) -> torch.Tensor:
+        """The (1, H, W) label map of a sample, refusing colour images."""
+        labels = sample.gt_sem_seg.data
+        if labels.dim() != 3 or labels.shape[0] != 1:
+            # PackSegInputs keeps an (H, W, 3) map as it is
+            raise UserInputError(
+                f'label map {sample.metainfo.get("seg_map_path", "")} has '
+                f'shape {tuple(labels.shape)}, but a label map must be '
+                f'single-channel: one class index per pixel, saved as a '
+                f'grayscale or palette PNG, not as an RGB image. Convert '
+                f'the annotations to class indices.')
+        return labels
+
     def before_train(self, runner) -> None:
         self._check_classes(runner, 'train_dataloader')
 
@@ -91,7 +156,7 @@ class DataCheckHook(Hook):
         # what each head accepts: its classes and its ignore value (image
         # classification heads have none)
         rules = {(head.num_classes, getattr(head, 'ignore_index', None))
-                 for _, head in classifier_heads(self._model(runner))}
+                 for head in self._class_heads(runner)}
         if not rules:
             return
         samples, inputs = data_batch['data_samples'], data_batch.get('inputs')
@@ -116,6 +181,7 @@ class DataCheckHook(Hook):
         if not isinstance(inputs, list) or len(inputs) != len(samples) or \
                 not all(isinstance(x, torch.Tensor) for x in inputs):
             inputs = None
+        weighted_ce = list(class_weighted_ce(self._model(runner)))
         for i, sample in enumerate(samples):
             if inputs is not None and inputs[i].is_floating_point() \
                     and not torch.isfinite(inputs[i]).all():
@@ -123,7 +189,7 @@ class DataCheckHook(Hook):
                     f'input {sample.metainfo.get("img_path", i)} holds NaN '
                     f'or inf values; fix or drop that sample.')
             if 'gt_sem_seg' in sample:
-                labels = sample.gt_sem_seg.data
+                labels = self._label_map(sample)
                 if inputs is not None and \
                         inputs[i].shape[-2:] != labels.shape[-2:]:
                     raise UserInputError(
@@ -131,6 +197,17 @@ class DataCheckHook(Hook):
                         f'is {tuple(labels.shape[-2:])} but the image is '
                         f'{tuple(inputs[i].shape[-2:])} after the pipeline; '
                         f'image and annotation must have the same size.')
+                for where, value in weighted_ce:
+                    if (labels == value).any():
+                        raise UserInputError(
+                            f"{where} is mmseg's CrossEntropyLoss with "
+                            f'class_weight, which in mmseg 1.2.2 indexes the '
+                            f'weights with the raw labels and fails on the '
+                            f'ignore label {value}. Put dict(type='
+                            f"'ClassBalancedCrossEntropyLoss', class_weight="
+                            f'[...]) in its place (with _delete_=True when '
+                            f"it overrides a base config's dict): the "
+                            f'class-weighted mean over the valid pixels.')
             elif 'gt_label' in sample:
                 labels = torch.as_tensor(sample.gt_label)
             else:
@@ -139,6 +216,58 @@ class DataCheckHook(Hook):
                 check_label_range(labels, num_classes,
                                   () if ignore is None else (ignore, ),
                                   sample.metainfo.get('img_path'))
+
+    def _count_stray_labels(self, runner, data_batch) -> None:
+        heads = self._class_heads(runner)
+        if not heads or not data_batch or 'data_samples' not in data_batch:
+            return
+        ignore = tuple({getattr(h, 'ignore_index', 255) for h in heads})
+        for sample in data_batch['data_samples']:
+            if 'gt_sem_seg' not in sample:
+                continue
+            labels = self._label_map(sample)
+            stray = labels[out_of_range(labels, heads[0].num_classes,
+                                        ignore)]
+            if stray.numel():
+                values, counts = stray.unique(return_counts=True)
+                self._stray.update(dict(zip(values.tolist(),
+                                            counts.tolist())))
+                self._stray_maps += 1
+
+    def _report_stray_labels(self, runner, split: str) -> None:
+        # every rank evaluated a part of the split: one object gather per
+        # evaluation, on every rank
+        stray, maps = Counter(), 0
+        for counts, num_maps in all_gather_object(
+            (dict(self._stray), self._stray_maps)):
+            stray.update(counts)
+            maps += num_maps
+        self._stray.clear()
+        self._stray_maps = 0
+        if stray:
+            print_log(
+                f'the {split} ground truth holds {sum(stray.values())} '
+                f'pixel(s) in {maps} label map(s) with value(s) '
+                f'{sorted(stray)[:10]}, neither a class in [0, '
+                f'{self._class_heads(runner)[0].num_classes}) nor the ignore '
+                f'index; the IoU metrics leave them out. Check num_classes, '
+                f'reduce_zero_label or label_map of the {split} dataset.',
+                logger='current',
+                level=logging.WARNING)
+
+    def before_val_iter(self, runner, batch_idx: int,
+                        data_batch: Optional[dict] = None) -> None:
+        self._count_stray_labels(runner, data_batch)
+
+    def before_test_iter(self, runner, batch_idx: int,
+                         data_batch: Optional[dict] = None) -> None:
+        self._count_stray_labels(runner, data_batch)
+
+    def after_val_epoch(self, runner, metrics=None) -> None:
+        self._report_stray_labels(runner, 'val')
+
+    def after_test_epoch(self, runner, metrics=None) -> None:
+        self._report_stray_labels(runner, 'test')
 
     def after_train_iter(self,
                          runner,

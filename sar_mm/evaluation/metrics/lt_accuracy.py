@@ -7,6 +7,7 @@ from mmengine.logging import print_log
 from mmpretrain.registry import METRICS
 
 from ...utils.errors import UserInputError
+from .metric_key_name import metric_key_name
 
 EVALUATED_SPLIT = 'evaluated_split'
 
@@ -35,7 +36,9 @@ class LTAccuracy(BaseMetric):
     Results (prefixed ``accuracy/``): ``top1`` over all test samples;
     ``many``, ``medium`` and ``few``, the mean per-class accuracy over the
     classes of each group (:func:`shot_groups`; an empty group is left out);
-    and ``per_class/<class name>`` for every class.
+    and ``per_class/<class>`` for every class, named by
+    :func:`~sar_mm.evaluation.metric_key_name` as ``LTIoUMetric``'s keys
+    (``'traffic light'`` -> ``per_class/traffic_light``).
 
     Args:
         class_counts (Sequence[int] | str, optional): Training images per
@@ -124,5 +127,6 @@ class LTAccuracy(BaseMetric):
         names = (self.dataset_meta or {}).get('classes') or range(num_classes)
         for c, name in enumerate(names):
             if total[c]:
-                metrics[f'per_class/{name}'] = float(per_class[c])
+                key = f'per_class/{metric_key_name(name)}'
+                metrics[key] = float(per_class[c])
         return metrics

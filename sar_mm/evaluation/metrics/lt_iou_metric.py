@@ -1,4 +1,3 @@
-import re
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
@@ -12,14 +11,7 @@ from ...utils.class_groups import (GROUP_NAMES, check_group_split,
                                    group_of_classes, head_to_tail,
                                    split_groups)
 from ...utils.class_stats import ClassStats
-
-
-def metric_key_name(class_name: str) -> str:
-    """A class name as it appears in metric keys: characters other than
-    letters, digits, ``_``, ``.`` and ``-`` become ``_`` (TensorBoard
-    rejects them in tags), e.g. ``'traffic light'`` -> ``'traffic_light'``.
-    """
-    return re.sub(r'[^\w.\-]', '_', class_name)
+from .metric_key_name import metric_key_name
 
 
 def _percent(value) -> float:

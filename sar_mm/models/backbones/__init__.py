@@ -1,3 +1,4 @@
 from .resnet32 import ResNet32
+from .wide_resnet import WideResNet
 
-__all__ = ['ResNet32']
+__all__ = ['ResNet32', 'WideResNet']

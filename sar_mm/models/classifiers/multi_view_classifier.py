@@ -7,6 +7,44 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 from torch import Tensor
 
+from ...utils.errors import UserInputError
+
+
+def check_training_views(inputs) -> None:
+    """Refuse, in one line, a training batch that is not one batch tensor
+    per view: what a single-view pipeline or mmpretrain's default
+    ``pseudo_collate`` hand over instead, which would otherwise fail deep
+    inside the data preprocessor or the head.
+    """
+    if isinstance(inputs, Tensor):
+        got = 'one view per image (a single-view training pipeline)'
+    elif not isinstance(inputs, (list, tuple)) or not inputs:
+        got = f'inputs of type {type(inputs).__name__}'
+    elif not all(isinstance(x, Tensor) and x.dim() == 4 for x in inputs):
+        got = ('one entry per image, as the default pseudo_collate makes '
+               'them')
+    elif len(inputs) < 2:
+        got = 'one view per image (MultiView with a single view)'
+    else:
+        return
+    raise UserInputError(
+        f'MultiViewImageClassifier (BCL, RCL) trains on >= 2 views of each '
+        f'image, one batch tensor per view, but got {got}: make the views '
+        f'with a MultiView transform in the training pipeline (BCL: '
+        f'num_views=[1, 2], a classification view and two contrastive '
+        f"ones) and set collate_fn=dict(type='default_collate') in "
+        f'train_dataloader.')
+
+
+def _check_preprocessor_input(module, args, kwargs) -> None:
+    """Forward pre-hook of the data preprocessor: training batches are
+    checked before it reads them (in DDP too, whose wrapper calls the
+    preprocessor directly)."""
+    data = args[0] if args else kwargs.get('data')
+    training = args[1] if len(args) > 1 else kwargs.get('training', False)
+    if training and isinstance(data, dict):
+        check_training_views(data.get('inputs'))
+
 
 def _view_preprocessor(cfg: dict) -> dict:
     """``SelfSupDataPreprocessor`` config from a ``type``-less
@@ -40,9 +78,11 @@ class MultiViewImageClassifier(ImageClassifier):
     With ``collate_fn=dict(type='default_collate')`` in the dataloaders,
     ``SelfSupDataPreprocessor`` hands the model one batch tensor per view
     (the recipe of mmpretrain's SimCLR; ``ClsDataPreprocessor`` does not
-    understand view lists). The usual classification preprocessor settings
-    of a config (``data_preprocessor = dict(num_classes=..., mean=...,
-    std=..., to_rgb=...)`` without a ``type``) are turned into that
+    understand view lists); a training batch of another form stops with
+    one line saying what is needed (:func:`check_training_views`). The
+    usual classification preprocessor settings of a config
+    (``data_preprocessor = dict(num_classes=..., mean=..., std=...,
+    to_rgb=...)`` without a ``type``) are turned into that
     ``SelfSupDataPreprocessor``, normalising every view alike.
 
     In training, the views are concatenated and go through the backbone and
@@ -93,6 +133,8 @@ class MultiViewImageClassifier(ImageClassifier):
             pretrained=pretrained,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
+        self.data_preprocessor.register_forward_pre_hook(
+            _check_preprocessor_input, with_kwargs=True)
 
     def forward(self,
                 inputs: Union[Tensor, Sequence[Tensor]],
@@ -108,11 +150,7 @@ class MultiViewImageClassifier(ImageClassifier):
     def loss(self, inputs: Sequence[Tensor],
              data_samples: List[DataSample]) -> dict:
         """Losses of a batch given as one (N, C, H, W) tensor per view."""
-        if isinstance(inputs, Tensor) or len(inputs) < 2:
-            raise TypeError(
-                'MultiViewImageClassifier trains on >= 2 views per image: '
-                'make them with a MultiView transform in the training '
-                "pipeline and use collate_fn=dict(type='default_collate').")
+        check_training_views(inputs)
         shapes = {tuple(view.shape) for view in inputs}
         if len(shapes) > 1:
             raise ValueError(

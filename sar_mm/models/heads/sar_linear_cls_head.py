@@ -1,12 +1,12 @@
+from functools import partial
 from typing import List, Optional, Tuple
 
-import torch
 from mmpretrain.models.heads import LinearClsHead
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 from torch import Tensor
 
-from ...utils.errors import UserInputError
+from ..utils.final_classifier import losses_with_sar
 from ..utils.sar_builder import build_sar
 
 
@@ -25,6 +25,11 @@ class SARLinearClsHead(LinearClsHead):
     training state. Enable it on any ``LinearClsHead`` config with::
 
         head = dict(type='SARLinearClsHead', sar=dict())
+
+    For any other head (stacked, ViT, BCL...), switch the classifier
+    instead: ``model = dict(type='SARImageClassifier', sar=dict())`` (see
+    :class:`~sar_mm.models.classifiers.SARImageClassifier`); both compute
+    the same losses.
 
     Args:
         num_classes (int): Number of classes.
@@ -60,13 +65,7 @@ class SARLinearClsHead(LinearClsHead):
              **kwargs) -> dict:
         """Classification loss plus ``loss_sar_anchor``, ``loss_sar_pull``
         and the logged ``sar_gate_open`` and ``sar_anchor_acc``."""
-        if 'gt_score' in data_samples[0]:
-            raise UserInputError(
-                'SARLinearClsHead pulls every image towards the anchor of '
-                'its hard label, so it does not support batch augmentations '
-                '(Mixup, CutMix) or one-hot label scores.')
-        pre_logits = self.pre_logits(feats)
-        losses = self._get_loss(self.fc(pre_logits), data_samples, **kwargs)
-        labels = torch.cat([sample.gt_label for sample in data_samples])
-        losses.update(self.sar(pre_logits, labels, classifier=self.fc))
-        return losses
+        return losses_with_sar(
+            self.sar, self.fc, data_samples,
+            partial(super().loss, feats, data_samples, **kwargs),
+            type(self).__name__)

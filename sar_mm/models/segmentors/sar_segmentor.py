@@ -1,3 +1,4 @@
+import inspect
 from contextlib import contextmanager
 from typing import Callable, List, Optional
 
@@ -9,6 +10,94 @@ from torch import Tensor, nn
 
 from ...utils.errors import UserInputError
 from ..utils.sar_builder import build_sar
+
+
+#: mmseg decode heads that do not classify each pixel with a fixed 1x1
+#: ``conv_seg``, and what they do instead.
+UNSUPPORTED_HEADS = {
+    'MaskFormerHead':
+    "MaskFormer's head, a mask classifier: it predicts a set of masks with "
+    'one class each (and is built on MMDetection), not a class per pixel',
+    'Mask2FormerHead':
+    "Mask2Former's head, a mask classifier: it predicts a set of masks "
+    'with one class each (and is built on MMDetection), not a class per '
+    'pixel',
+    'IterativeDecodeHead':
+    "K-Net's head: it classifies pixels with kernels updated for each "
+    'image at every stage, not with a fixed conv_seg',
+    'PointHead':
+    "PointRend's point head: it classifies sampled points with a Conv1d "
+    'over fine features and the coarse logits, not pixels with conv_seg; '
+    'point heads are not supported',
+    'SegmenterMaskTransformerHead':
+    "Segmenter's mask transformer: it classifies pixels against class "
+    'embeddings computed for each image, not with conv_seg',
+}
+
+_PIXEL_HEADS = 'FCN, PSP, ASPP, UPer, SegFormer, OCR and most mmseg heads'
+
+
+def check_sar_model(model: dict, cascade: bool, segmentor: str) -> None:
+    """Refuse, before anything is built, a model SAR cannot regularise.
+
+    One line naming the reason and the fix for: a decode head that is not
+    a pixel classifier (:data:`UNSUPPORTED_HEADS`), a cascade given to
+    ``SAREncoderDecoder`` or a single head to ``SARCascadeEncoderDecoder``
+    (naming the class to use), and a model of another segmentor class.
+
+    Args:
+        model (dict): The model config (or the segmentor's arguments).
+        cascade (bool): Whether the SAR segmentor is a cascade one.
+        segmentor (str): Its name, for the messages.
+    """
+    heads = model.get('decode_head')
+    several = isinstance(heads, (list, tuple))
+    sar_head = heads[-1] if several and heads else heads
+    head_type = sar_head.get('type') if isinstance(sar_head, dict) else None
+    reason = UNSUPPORTED_HEADS.get(str(head_type).split('.')[-1])
+    if reason:
+        where = f'model.decode_head[{len(heads) - 1}]' if several \
+            else 'model.decode_head'
+        raise UserInputError(
+            f'SAR cannot regularise {where} ({head_type}), {reason}. SAR '
+            f'needs a decode head that classifies every pixel with a 1x1 '
+            f'conv_seg ({_PIXEL_HEADS}); train this config without SAR.')
+    if (several or 'num_stages' in model) and not cascade:
+        raise UserInputError(
+            f'model.decode_head is a cascade of {len(heads or [])} heads '
+            f'(num_stages={model.get("num_stages")}), as in OCRNet, which '
+            f"{segmentor} does not run: use type='SARCascadeEncoderDecoder'"
+            f' (SAR on the last head).')
+    if cascade and not several:
+        raise UserInputError(
+            f"model.decode_head is a single head, not a cascade: use "
+            f"type='SAREncoderDecoder'. {segmentor} is for cascades such as "
+            f'OCRNet (num_stages and a list of decode heads).')
+    base = CascadeEncoderDecoder if cascade else EncoderDecoder
+    unknown = sorted(
+        set(model) - set(inspect.signature(base).parameters) -
+        {'type', '_scope_', 'sar'})
+    if unknown:
+        raise UserInputError(
+            f"{segmentor} is mmseg's {base.__name__} with SAR, and this "
+            f'model has arguments {base.__name__} does not take '
+            f'({", ".join(unknown)}): it is another kind of segmentor (such '
+            f"as SAN's MultimodalEncoderDecoder). SAR supports "
+            f'EncoderDecoder and CascadeEncoderDecoder models.')
+
+
+def check_sar_config(model: dict) -> None:
+    """:func:`check_sar_model` for a config's ``model`` whose type is a SAR
+    segmentor; other models pass untouched. The tools call it before the
+    config's custom imports, so an unsupported head is named even when its
+    package (e.g. MMDetection) is missing."""
+    model_type = model.get('type') if isinstance(model, dict) else None
+    if not isinstance(model_type, str):
+        return
+    cls = MODELS.get(model_type.split('.')[-1])
+    if inspect.isclass(cls) and issubclass(cls, SARSegmentorMixin):
+        check_sar_model(model, issubclass(cls, CascadeEncoderDecoder),
+                        cls.__name__)
 
 
 @contextmanager
@@ -48,8 +137,7 @@ def check_pixel_classifier(head: nn.Module, needed_by: str) -> None:
         raise UserInputError(
             f'{needed_by} needs a decode head that classifies pixels with a '
             f'1x1 conv_seg through cls_seg(); {head_type} has none. Use '
-            f'a head derived from mmseg BaseDecodeHead (FCN, ASPP, PSP, '
-            f'UPer, SegFormer, DepthwiseSeparableASPP, OCR...).')
+            f'a head that does ({_PIXEL_HEADS}).')
     if head.out_channels != head.num_classes:
         raise UserInputError(
             f'{needed_by} needs a multi-class classifier, but {head_type} is '
@@ -84,6 +172,8 @@ class SARSegmentorMixin:
     one :class:`SemanticAnchorLoss`; auxiliary heads are left alone and
     inference is untouched (a SAR checkpoint predicts like the base model
     with the same weights; the extra ``sar.*`` entries are training state).
+    Models SAR cannot regularise are refused in one line
+    (:func:`check_sar_model`).
 
     Args:
         sar (dict, optional): Arguments of :class:`SemanticAnchorLoss`
@@ -93,6 +183,8 @@ class SARSegmentorMixin:
     """
 
     def __init__(self, *args, sar: Optional[dict] = None, **kwargs):
+        check_sar_model(kwargs, isinstance(self, CascadeEncoderDecoder),
+                        type(self).__name__)
         super().__init__(*args, **kwargs)
         self.sar = build_head_sar(sar, self.sar_head, type(self).__name__)
 

@@ -5,6 +5,17 @@ from torch import Tensor
 from ...utils.errors import UserInputError
 
 
+def out_of_range(labels: Tensor,
+                 num_classes: int,
+                 ignore_index: Sequence[int] = (255, )) -> Tensor:
+    """Mask of the labels that are neither a class in ``[0, num_classes)``
+    nor an ignore value."""
+    bad = (labels < 0) | (labels >= num_classes)
+    for value in ignore_index:
+        bad &= labels != value
+    return bad
+
+
 def check_label_range(labels: Tensor,
                       num_classes: int,
                       ignore_index: Sequence[int] = (255, ),
@@ -17,9 +28,7 @@ def check_label_range(labels: Tensor,
     :class:`~sar_mm.engine.hooks.DataCheckHook` does, never inside the
     training step on the device.
     """
-    bad = (labels < 0) | (labels >= num_classes)
-    for value in ignore_index:
-        bad &= labels != value
+    bad = out_of_range(labels, num_classes, ignore_index)
     if bad.any():
         values = labels[bad].unique().tolist()
         where = f' of {source}' if source else ''

@@ -1,7 +1,10 @@
 import pytest
 import torch
+from mmengine.optim import OptimWrapper
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
+
+from sar_mm.utils import UserInputError
 
 MODEL = dict(
     type='MultiViewImageClassifier',
@@ -75,7 +78,7 @@ def test_classification_preprocessor_settings_apply_to_every_view():
 
 def test_input_errors():
     model = build()
-    with pytest.raises(TypeError, match='trains on >= 2 views'):
+    with pytest.raises(UserInputError, match='trains on >= 2 views'):
         model(torch.zeros(2, 3, 32, 32), batch()['data_samples'][:2],
               mode='loss')
     views = [torch.zeros(4, 3, 32, 32), torch.zeros(4, 3, 24, 24)]
@@ -84,6 +87,39 @@ def test_input_errors():
     with pytest.raises(TypeError, match='ClsDataPreprocessor does not'):
         MODELS.build(
             dict(MODEL, data_preprocessor=dict(type='ClsDataPreprocessor')))
+
+
+@pytest.mark.parametrize('collate,num_views,got', [
+    ('default', 1, 'one view per image (a single-view training pipeline)'),
+    ('default', 'multiview-1', 'one view per image (MultiView with a single'),
+    ('pseudo', 3, 'one entry per image, as the default pseudo_collate'),
+    ('pseudo', 1, 'one entry per image, as the default pseudo_collate'),
+])
+def test_training_batches_of_another_form_say_what_is_needed(
+        collate, num_views, got):
+    """What a single-view pipeline or the default pseudo_collate hand over
+    is refused before the preprocessor reads it, naming both fixes."""
+    model = build()
+    data = batch(num_views=3)
+    if collate == 'pseudo':
+        # pseudo_collate: a list with each image's views (or its image)
+        per_image = list(zip(*data['inputs']))
+        data['inputs'] = [list(views[:num_views]) if num_views > 1 else
+                          views[0] for views in per_image]
+    elif num_views == 1:
+        data['inputs'] = data['inputs'][0]
+    else:
+        data['inputs'] = data['inputs'][:1]
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    with pytest.raises(UserInputError) as err:
+        model.train_step(data, optim)
+    message = str(err.value)
+    assert got in message
+    assert 'MultiView transform' in message
+    assert "collate_fn=dict(type='default_collate')" in message
+    # prediction batches are single-view and not checked
+    model.data_preprocessor(
+        dict(inputs=batch()['inputs'][0], data_samples=None), False)
 
 
 def test_bf16_autocast_keeps_the_losses_finite():

@@ -12,7 +12,8 @@ from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 
 from benchmarks.common import fake_seg_batch
-from sar_mm.models.segmentors import capture_classifier_input
+from sar_mm.models.segmentors import (capture_classifier_input,
+                                      check_sar_config)
 from sar_mm.utils import UserInputError
 from tests.utils import REPO
 
@@ -168,3 +169,16 @@ def test_binary_head_is_refused():
                 loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=True))
     with pytest.raises(UserInputError, match='binary mode'):
         build(cfg.model, decode_head=head)
+
+
+def test_sar_config_check_leaves_other_models_alone():
+    """Only SAR segmentors are checked; a plain Mask2Former config (which
+    SAR would refuse) passes, and a SAR one is refused by class."""
+    model = upstream('pspnet/pspnet_r50-d8_4xb4-80k_ade20k-512x512.py').model
+    model.decode_head.type = 'Mask2FormerHead'
+    check_sar_config(model)
+    check_sar_config(None)
+    for segmentor in ('SAREncoderDecoder', 'mmseg.SAREncoderDecoder'):
+        model.type = segmentor
+        with pytest.raises(UserInputError, match='Mask2FormerHead'):
+            check_sar_config(model)

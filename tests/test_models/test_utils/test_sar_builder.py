@@ -1,5 +1,6 @@
 """The one SAR builder every adapter uses: same keys, defaults, errors."""
 import pytest
+import torch
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 from mmseg.registry import MODELS as SEG_MODELS
 
@@ -63,3 +64,16 @@ def test_num_classes_below_two_is_refused():
     with pytest.raises(UserInputError, match='>= 2 classes'):
         build_sar(None, SEG_MODELS, num_classes=1, feat_channels=8,
                   ignore_index=255, owner='binary head')
+
+
+def test_building_sar_leaves_the_global_rng_alone():
+    """One seed, the same weights for the model around SAR with or
+    without it: SAR draws its anchors from a copy of the RNG."""
+    torch.manual_seed(0)
+    first = build(None)
+    after = torch.rand(3)
+    torch.manual_seed(0)
+    assert torch.equal(torch.rand(3), after)
+    torch.manual_seed(0)
+    second = build(None)
+    assert torch.equal(first.predefined_anchors, second.predefined_anchors)
