@@ -160,6 +160,7 @@ class DataCheckHook(Hook):
         if not rules:
             return
         samples, inputs = data_batch['data_samples'], data_batch.get('inputs')
+        weighted_ce = list(class_weighted_ce(self._model(runner)))
         if isinstance(samples, dict):  # MultiBranch batches: every branch
             for branch, branch_samples in samples.items():
                 branch_inputs = inputs.get(branch) if isinstance(
@@ -169,19 +170,17 @@ class DataCheckHook(Hook):
                 self._check_samples(
                     [branch_samples[i] for i in keep],
                     None if branch_inputs is None else
-                    [branch_inputs[i] for i in keep], rules)
+                    [branch_inputs[i] for i in keep], rules, weighted_ce)
         else:
-            self._check_samples(samples, inputs, rules)
+            self._check_samples(samples, inputs, rules, weighted_ce)
 
-    @staticmethod
-    def _check_samples(samples, inputs, rules) -> None:
+    def _check_samples(self, samples, inputs, rules, weighted_ce) -> None:
         if isinstance(inputs, torch.Tensor):
             inputs = list(inputs)
         # multi-view batches hold one tensor per view, not per sample
         if not isinstance(inputs, list) or len(inputs) != len(samples) or \
                 not all(isinstance(x, torch.Tensor) for x in inputs):
             inputs = None
-        weighted_ce = list(class_weighted_ce(self._model(runner)))
         for i, sample in enumerate(samples):
             if inputs is not None and inputs[i].is_floating_point() \
                     and not torch.isfinite(inputs[i]).all():
