@@ -5,8 +5,9 @@ the train scenes labelled, and what SAR costs on top of FixMatch.
    ResNet-18-D8, 64 x 64 crops, the same number of iterations for every
    arm): supervised-only on the labelled eighth (batches of 8 labelled
    scenes), FixMatch and FixMatch + SAR (4 labelled + 4 unlabelled scenes
-   per batch), and optionally UniMatch, UniMatch + SAR and an ablation
-   (FixMatch with the labelled loss at full weight). Each arm runs
+   per batch), and optionally UniMatch, UniMatch + SAR and two ablations
+   (FixMatch with the labelled loss at full weight; FixMatch without the
+   unlabelled loss, the control of the same batches). Each arm runs
    with the same seeds (initialisation, data order, augmentation; the
    scenes and the split are fixed). Reports the final validation mIoU and
    the head / medium / tail mIoU (groups of
@@ -69,6 +70,11 @@ ARMS = {
     'FixMatch, loss weights 1 and 1': (
         osp.join(SEMI, f'fixmatch-{SUFFIX}'),
         'model = dict(semi_train_cfg=dict(sup_weight=1.0, unsup_weight=1.0))'),
+    # control: FixMatch's batches and weights without the unlabelled loss,
+    # i.e. what the 4 labelled scenes per batch at weight 0.5 give alone
+    'FixMatch without the unlabelled loss': (
+        osp.join(SEMI, f'fixmatch-{SUFFIX}'),
+        'model = dict(semi_train_cfg=dict(unsup_weight=0.0))'),
     'UniMatch': (osp.join(SEMI, f'unimatch-{SUFFIX}'), ''),
     'UniMatch + SAR': (osp.join(SEMI, f'unimatch-sar-{SUFFIX}'), ''),
 }
