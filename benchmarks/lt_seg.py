@@ -122,9 +122,10 @@ def final_metrics(work_dir):
     return None
 
 
-def train(arm, seed, iters, work_root):
-    """Train one arm with one seed (or reuse a finished run)."""
-    base, extra = ARMS[arm]
+def train(arm, seed, iters, work_root, arms=ARMS):
+    """Train one arm (name: (base config, extra config text)) with one seed,
+    or reuse a finished run."""
+    base, extra = arms[arm]
     name = arm.lower().replace(' ', '_').replace('(', '').replace(')', '')
     work_dir = osp.abspath(osp.join(work_root, f'{name}_it{iters}_s{seed}'))
     metrics = final_metrics(work_dir)

@@ -9,6 +9,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 TEST_CONFIGS = REPO / 'tests' / 'data' / 'configs'
 DEMO_CONFIGS = REPO / 'configs' / 'demo'
+SEMI_CONFIGS = REPO / 'configs' / 'semi'
+TINY_SEMI = TEST_CONFIGS / 'fixmatch_tiny_lt-digit-scenes.py'
 # --cfg-options loading the training data in the training process itself
 # (no worker start-up per test; every RNG state is the process's own)
 NO_WORKERS = ('train_dataloader.num_workers=0',
@@ -67,3 +69,20 @@ def free_port() -> int:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
 
+
+def training_batches(cfg, cwd, count=1) -> list:
+    """The first ``count`` batches of ``cfg.train_dataloader``, built and
+    loaded with ``cwd`` as the working directory (where the configs'
+    relative data roots, such as the generated scenes, live); the
+    augmentations are seeded, so the batches are the same every time."""
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import Runner, set_random_seed
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    set_random_seed(0)
+    before = os.getcwd()
+    os.chdir(cwd)
+    try:
+        loader = iter(Runner.build_dataloader(cfg.train_dataloader, seed=0))
+        return [next(loader) for _ in range(count)]
+    finally:
+        os.chdir(before)

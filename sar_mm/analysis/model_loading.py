@@ -47,7 +47,8 @@ def load_model(cfg: Config, checkpoint: str,
     loaded = load_from_local(checkpoint, map_location='cpu')
     state_dict = state_dict_of(loaded, checkpoint)
     check_state_dict(model, state_dict, checkpoint, cfg.filename or 'config')
-    model.load_state_dict(state_dict, strict=True)
+    # strict apart from the training state check_state_dict lets through
+    model.load_state_dict(state_dict, strict=False)
     meta = loaded.get('meta') or {}
     if isinstance(meta, dict) and 'dataset_meta' in meta:
         model.dataset_meta = meta['dataset_meta']

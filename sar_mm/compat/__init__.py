@@ -3,7 +3,7 @@
 Each module fixes one reproduced problem of mmseg 1.2.2 / mmengine 0.10.7 /
 mmcv 2.1.0 on current PyTorch (see README.md, "Compatibility notes").
 Importing ``sar_mm`` applies them, in this order, before any mmseg model
-code is imported. Three of them replace a piece of the upstream stack for
+code is imported. Five of them replace a piece of the upstream stack for
 the whole process:
 
 * ``mmcv_ops`` (:mod:`.mmcv_ops`): puts a stand-in module at
@@ -24,6 +24,12 @@ the whole process:
   ``put``/``put_text`` write a temporary file and rename it over the
   target: checkpoints (and everything else mmengine writes through the
   backend) are never left truncated.
+* ``hue`` (:mod:`.hue`): replaces ``mmcv.adjust_hue``, which fails for
+  negative hue factors under NumPy 2, by one that wraps the shift as
+  NumPy 1 and torchvision do (colour jitter with ``hue > 0``).
+* ``config_index`` (:mod:`.config_index`): answers mmengine's look-ups of
+  ``package::`` config paths from an index of the package's model zoo
+  read once, instead of re-reading every metafile per look-up.
 
 Each can be switched off, for the process, by naming it in the environment
 variable ``SAR_MM_COMPAT_OFF`` (comma-separated) before ``sar_mm`` is
@@ -45,7 +51,8 @@ from .mmcv_ops import (explain_missing_ops, install_mmcv_ops_shim,
 
 #: Environment variable naming the replacements to leave out.
 COMPAT_OFF_ENV = 'SAR_MM_COMPAT_OFF'
-SWITCHABLE = ('mmcv_ops', 'checkpoint', 'config_scope', 'atomic_save')
+SWITCHABLE = ('mmcv_ops', 'checkpoint', 'config_scope', 'atomic_save', 'hue',
+              'config_index')
 
 
 def switched_off() -> set:
@@ -79,6 +86,12 @@ def apply_compat() -> None:
     if 'atomic_save' not in off:
         from .atomic_save import install_atomic_local_backend
         install_atomic_local_backend()
+    if 'hue' not in off:
+        from .hue import install_hue_fix
+        install_hue_fix()
+    if 'config_index' not in off:
+        from .config_index import install_config_index_cache
+        install_config_index_cache()
 
 
 __all__ = [

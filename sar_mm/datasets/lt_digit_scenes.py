@@ -9,6 +9,8 @@ from mmseg.registry import DATASETS
 from .digits import DIGIT_NAMES, NUM_DIGIT_CLASSES, load_digit_split, upscale
 
 _FORMAT_VERSION = 1
+#: Labelled fractions 1/k whose split files are written next to the scenes.
+SPLIT_DENOMINATORS = (2, 4, 8, 16)
 
 
 def _smooth_noise(rng: np.random.RandomState, size: int,
@@ -98,6 +100,44 @@ def generate_lt_digit_scenes(out_dir: str,
             cv2.imwrite(osp.join(out_dir, 'ann_dir', split, name), ann)
 
 
+def write_lt_digit_scenes_splits(data_root: str, num_train: int,
+                                 seed: int) -> None:
+    """Write UniMatch-style split files for semi-supervised training.
+
+    ``data_root/splits/1_{k}/{labeled,unlabeled}.txt`` for every ``k`` of
+    :data:`SPLIT_DENOMINATORS`: one train scene per line, as
+    ``img_dir/train/<name> ann_dir/train/<name>`` relative to ``data_root``.
+    The labelled scenes of ``1/k`` are the first ``num_train // k`` of one
+    seeded permutation, so the splits are nested (1/16 within 1/8 ...), and
+    the unlabelled list is the rest. Deterministic: a function of
+    ``num_train`` and ``seed`` only. Written into a private folder and
+    renamed into place, so concurrent processes never see half a split.
+    """
+    target = osp.join(data_root, 'splits')
+    if osp.isdir(target):
+        return
+    order = np.random.RandomState(seed * 1000 + 2).permutation(num_train)
+    lines = [
+        f'img_dir/train/train_{i:05d}.png ann_dir/train/train_{i:05d}.png\n'
+        for i in order
+    ]
+    tmp = f'{target}.tmp-{os.getpid()}'
+    shutil.rmtree(tmp, ignore_errors=True)
+    for k in SPLIT_DENOMINATORS:
+        folder = osp.join(tmp, f'1_{k}')
+        os.makedirs(folder)
+        num_labelled = max(1, num_train // k)
+        for name, part in (('labeled.txt', lines[:num_labelled]),
+                           ('unlabeled.txt', lines[num_labelled:])):
+            with open(osp.join(folder, name), 'w') as f:
+                f.writelines(sorted(part))
+    try:
+        os.rename(tmp, target)
+    except OSError:
+        # another process won the race; its splits are identical
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 @DATASETS.register_module()
 class LTDigitScenes(BaseSegDataset):
     """Long-tailed scenes of handwritten digits, built in, no download.
@@ -109,7 +149,10 @@ class LTDigitScenes(BaseSegDataset):
     split is balanced over digits and uses held-out handwriting.
 
     The scenes are generated once, on first use, into ``data_root`` in
-    mmseg's ``img_dir``/``ann_dir`` layout and reused afterwards.
+    mmseg's ``img_dir``/``ann_dir`` layout and reused afterwards, with
+    split files for semi-supervised training (1/2, 1/4, 1/8 and 1/16 of the
+    train scenes labelled, see :func:`write_lt_digit_scenes_splits`) under
+    ``data_root/splits``.
     ``data_root/meta.json`` records the generation settings; asking for
     other settings with the same ``data_root`` is an error rather than a
     silent reuse.
@@ -190,3 +233,5 @@ class LTDigitScenes(BaseSegDataset):
                 f'{data_root} holds LTDigitScenes generated with {found}, '
                 f'but the config asks for {settings}. Delete that folder or '
                 f'set another data_root.')
+        write_lt_digit_scenes_splits(data_root, settings['num_train'],
+                                     settings['seed'])

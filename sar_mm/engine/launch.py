@@ -15,12 +15,14 @@ from urllib.error import URLError
 
 import torch
 from mmengine.config import Config, DictAction
+from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 from mmengine.registry import DATASETS, init_default_scope
 from mmengine.utils import import_modules_from_strings
 
 from ..compat.checkpoint import trust_checkpoint
 from ..compat.dist import setup_cpu_distributed
+from ..datasets.semi_split_dataset import check_disjoint_splits
 from ..models.segmentors import check_sar_config
 from ..utils.errors import UserInputError
 
@@ -134,24 +136,29 @@ def import_custom_modules(cfg: Config) -> None:
             f'{hint}.') from None
 
 
-def _dataset_cfgs(cfg: Config) -> Iterator[Tuple[str, dict]]:
-    """``(config path, dataset dict)`` of every dataset of every loader,
-    looking through wrappers such as RepeatDataset and ConcatDataset."""
+def _dataset_cfgs(cfg: Config) -> Iterator[Tuple[str, dict, bool]]:
+    """``(config path, dataset dict, own_files)`` of every dataset of every
+    loader, looking through wrappers such as RepeatDataset and
+    ConcatDataset. ``own_files`` is False for a config a dataset only
+    takes its settings from (SemiSplitDataset's ``dataset``, whose samples
+    come from a split file): its data_root matters, its files do not."""
     for loader_name in ('train_dataloader', 'val_dataloader',
                         'test_dataloader'):
         loader = cfg.get(loader_name)
         if not loader or 'dataset' not in loader:
             continue
-        stack = [(f'{loader_name}.dataset', loader['dataset'])]
+        stack = [(f'{loader_name}.dataset', loader['dataset'], True)]
         while stack:
-            path, ds = stack.pop()
+            path, ds, own_files = stack.pop()
             if not isinstance(ds, dict):
                 continue
-            yield path, ds
+            yield path, ds, own_files
             if 'dataset' in ds:
-                stack.append((f'{path}.dataset', ds['dataset']))
+                stack.append(
+                    (f'{path}.dataset', ds['dataset'], own_files
+                     and not _lists_own_samples(ds.get('type'))))
             for i, sub in enumerate(ds.get('datasets', [])):
-                stack.append((f'{path}.datasets.{i}', sub))
+                stack.append((f'{path}.datasets.{i}', sub, own_files))
 
 
 def _dataset_class(type_):
@@ -161,9 +168,16 @@ def _dataset_class(type_):
         return registry.get(type_)
 
 
+def _lists_own_samples(type_) -> bool:
+    """Datasets (not wrappers such as ConcatDataset) list their samples,
+    even those built on another dataset's config (SemiSplitDataset)."""
+    cls = _dataset_class(type_)
+    return isinstance(cls, type) and issubclass(cls, BaseDataset)
+
+
 def _check_data_roots(datasets) -> None:
     """One error naming every missing ``data_root`` at once."""
-    missing = [(path, ds) for path, ds, dataset_cls in datasets
+    missing = [(path, ds) for path, ds, dataset_cls, _ in datasets
                if ds.get('data_root') and '://' not in str(ds['data_root'])
                and not osp.isdir(ds['data_root'])
                and not getattr(dataset_cls, 'generates_data', False)]
@@ -185,18 +199,21 @@ def check_datasets(cfg: Config) -> None:
     For every dataset of every loader: its ``data_root`` exists (all missing
     ones are named in one error; datasets that make their own data, with a
     ``generates_data`` class attribute such as ``LTDigitScenes`` and
-    ``LTDigits``, are exempt), it lists at least one
-    sample, and every listed annotation file exists. This lists the samples
-    once more than the Runner will, which costs seconds at most, and turns
-    errors that would surface deep in mmengine or in a dataloader worker into
-    one line.
+    ``LTDigits``, are exempt), it lists at least one sample, and every
+    listed annotation file exists; no image is both in a labelled and an
+    unlabelled split. Every data_root is checked first: a dataset built on
+    another's config (SemiSplitDataset) builds that one too. This lists the
+    samples once more than the Runner will, which costs seconds at most, and
+    turns errors that would surface deep in mmengine or in a dataloader
+    worker into one line.
     """
-    datasets = [(path, ds, _dataset_class(ds.get('type')))
-                for path, ds in _dataset_cfgs(cfg)]
+    datasets = [(path, ds, _dataset_class(ds.get('type')), own_files)
+                for path, ds, own_files in _dataset_cfgs(cfg)]
     _check_data_roots(datasets)
-    for path, ds, dataset_cls in datasets:
+    listed = []
+    for path, ds, dataset_cls, own_files in datasets:
         root = ds.get('data_root')
-        if 'dataset' in ds or 'datasets' in ds or dataset_cls is None:
+        if not own_files or not _lists_own_samples(dataset_cls):
             continue  # wrappers: their inner datasets are checked
         with DATASETS.switch_scope_and_registry(None) as registry:
             dataset = registry.build(dict(ds, lazy_init=True))
@@ -217,6 +234,8 @@ def check_datasets(cfg: Config) -> None:
                 f'{len(missing)} image(s) of {path} ({ds.get("type")}) have '
                 f'no annotation file, e.g. {missing[:3]}. Add them or remove '
                 f'the images.')
+        listed.append((dataset, data_list))
+    check_disjoint_splits(listed)
 
 
 def add_default_hooks(cfg: Config,

@@ -15,6 +15,11 @@ from .errors import UserInputError
 
 #: How many keys of each kind a mismatch error names.
 SHOWN_KEYS = 5
+#: Training-only state of sar_mm's models: the SAR core (anchors,
+#: projector, gate) and a semi-supervised segmentor's EMA teacher. A model
+#: without them predicts the same, so a checkpoint that has them fits the
+#: plain config.
+TRAINING_ONLY = ('sar.', 'teacher.')
 
 
 class CheckpointMismatchError(UserInputError):
@@ -31,7 +36,8 @@ def _first(keys: List[str], what: str) -> str:
 def check_state_dict(model: nn.Module, state_dict: Dict[str, Tensor],
                      checkpoint: str, config: str) -> None:
     """Raise unless ``state_dict`` has exactly the model's keys and shapes
-    (an empty model tensor takes any shape: it is sized on loading).
+    (an empty model tensor takes any shape: it is sized on loading), apart
+    from :data:`TRAINING_ONLY` entries the model does not have.
 
     Raises:
         CheckpointMismatchError: Naming the first :data:`SHOWN_KEYS`
@@ -40,7 +46,10 @@ def check_state_dict(model: nn.Module, state_dict: Dict[str, Tensor],
     """
     expected = model.state_dict()
     missing = [k for k in expected if k not in state_dict]
-    unexpected = [k for k in state_dict if k not in expected]
+    unexpected = [
+        k for k in state_dict
+        if k not in expected and not k.startswith(TRAINING_ONLY)
+    ]
     # an empty model tensor is a placeholder sized by what it loads (e.g.
     # the class counts of ClassCountsMixin), so any shape fits it
     shapes = [

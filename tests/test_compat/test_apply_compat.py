@@ -11,11 +11,17 @@ pytestmark = pytest.mark.slow
 
 PROBE = """
 import sar_mm
+import mmcv
+import mmengine.config.utils
 from mmengine.fileio import get_file_backend
 from mmengine.runner.checkpoint import CheckpointLoader
 print(type(get_file_backend('x.pth')).__name__)
 print(CheckpointLoader._schemes[''].__module__)
+print(mmcv.adjust_hue.__module__)
+print(mmengine.config.utils._get_cfg_metainfo.__module__)
 """
+HUE, INDEX = 'sar_mm.compat.hue', 'sar_mm.compat.config_index'
+
 
 
 def probe(**env):
@@ -26,13 +32,18 @@ def probe(**env):
     return result.stdout.split(), result.stderr
 
 
-@pytest.mark.parametrize('off,backend,loader', [
-    ('', 'AtomicLocalBackend', 'sar_mm.compat.checkpoint'),
-    ('atomic_save', 'LocalBackend', 'sar_mm.compat.checkpoint'),
-    (' checkpoint, atomic_save', 'LocalBackend', 'mmengine.runner.checkpoint'),
+@pytest.mark.parametrize('off,expected', [
+    ('', ['AtomicLocalBackend', 'sar_mm.compat.checkpoint', HUE, INDEX]),
+    ('atomic_save', ['LocalBackend', 'sar_mm.compat.checkpoint', HUE, INDEX]),
+    (' checkpoint, atomic_save',
+     ['LocalBackend', 'mmengine.runner.checkpoint', HUE, INDEX]),
+    ('hue,config_index', [
+        'AtomicLocalBackend', 'sar_mm.compat.checkpoint',
+        'mmcv.image.photometric', 'mmengine.config.utils'
+    ]),
 ])
-def test_replacements_switch_off_one_by_one(off, backend, loader):
-    assert probe(SAR_MM_COMPAT_OFF=off)[0] == [backend, loader]
+def test_replacements_switch_off_one_by_one(off, expected):
+    assert probe(SAR_MM_COMPAT_OFF=off)[0] == expected
 
 
 def test_an_unknown_name_is_warned_about():

@@ -1,5 +1,6 @@
 import json
 import os
+import shutil
 
 import cv2
 import numpy as np
@@ -75,3 +76,38 @@ def test_generation_is_deterministic(tmp_path):
     LTDigitScenes(data_root=str(b), num_train=5, num_val=2)
     for sub in ('img_dir/train/train_00004.png', 'ann_dir/val/val_00001.png'):
         assert (a / sub).read_bytes() == (b / sub).read_bytes()
+
+
+def test_split_files_for_semi_supervised_training(tmp_path):
+    root = tmp_path / 'scenes'
+    LTDigitScenes(data_root=str(root), num_train=64, num_val=8)
+    train = sorted(os.listdir(root / 'img_dir' / 'train'))
+    previous = set()
+    for k in (16, 8, 4, 2):
+        folder = root / 'splits' / f'1_{k}'
+        labelled = (folder / 'labeled.txt').read_text().splitlines()
+        unlabelled = (folder / 'unlabeled.txt').read_text().splitlines()
+        assert len(labelled) == 64 // k
+        names = set()
+        for line in labelled + unlabelled:
+            image, mask = line.split(' ')
+            assert image.startswith('img_dir/train/')
+            assert mask == image.replace('img_dir', 'ann_dir')
+            names.add(os.path.basename(image))
+        assert sorted(names) == train  # disjoint, and together all scenes
+        assert previous <= set(labelled)  # nested: 1/16 within 1/8 ...
+        previous = set(labelled)
+    # deterministic: the same settings elsewhere give the same files
+    other = tmp_path / 'again'
+    LTDigitScenes(data_root=str(other), num_train=64, num_val=8)
+    for name in ('labeled.txt', 'unlabeled.txt'):
+        assert (other / 'splits/1_8' / name).read_text() == (
+            root / 'splits/1_8' / name).read_text()
+
+
+def test_split_files_are_added_to_older_scene_folders(tmp_path):
+    root = tmp_path / 'scenes'
+    LTDigitScenes(data_root=str(root), num_train=16, num_val=4)
+    shutil.rmtree(root / 'splits')
+    LTDigitScenes(data_root=str(root), num_train=16, num_val=4)
+    assert len((root / 'splits/1_8/labeled.txt').read_text().split()) == 4

@@ -67,3 +67,25 @@ def test_image_labels_have_no_ignore_value():
                        match=r'\[255\], which are neither a class in '
                        r'\[0, 10\)\. Check'):
         check(model, [DataSample().set_gt_label(255)])
+
+
+def test_every_branch_of_a_semi_supervised_batch_is_checked():
+    """MultiBranch batches: {'inputs': {branch: list}, 'data_samples':
+    {branch: list}} with None where a sample lacks the branch; the heads
+    are the student's."""
+    model = nn.Module()
+    model.student = nn.Module()
+    model.student.decode_head = head(3, ignore_index=255)
+    good, good_inputs = segmentation([[0, 2], [255, 1]])
+    bad, bad_inputs = segmentation([[0, 7], [255, 1]])
+    weak, weak_inputs = segmentation([[0, 0], [255, 255]])
+    batch = dict(
+        inputs=dict(sup=good_inputs + bad_inputs + [None],
+                    unsup_weak=[None, None] + weak_inputs),
+        data_samples=dict(sup=good + bad + [None],
+                          unsup_weak=[None, None] + weak))
+    with pytest.raises(UserInputError, match=r'label value\(s\) \[7\]'):
+        DataCheckHook().before_train_iter(
+            SimpleNamespace(model=model), 0, batch)
+    batch['data_samples']['sup'][1] = None
+    DataCheckHook().before_train_iter(SimpleNamespace(model=model), 0, batch)

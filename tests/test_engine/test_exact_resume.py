@@ -100,6 +100,18 @@ def test_gh_demo_resumes_exactly(tmp_path):
         state['gh_loss.prior'], torch.full_like(state['gh_loss.prior'], 0.1))
 
 
+def test_semi_supervised_run_resumes_exactly(tmp_path):
+    """FixMatch + SAR with an EMA teacher: student, teacher, SAR anchors
+    and gate, optimizer and scheduler, bitwise."""
+    straight = straight_and_resumed(
+        tmp_path, TEST_CONFIGS / 'fixmatch_tiny_lt-digit-scenes_sar-ema.py',
+        8, 'train_cfg.val_interval=8', 'default_hooks.checkpoint.interval=4')
+    state = straight['state_dict']
+    assert any(key.startswith('teacher.') for key in state)
+    assert 'sar.semantic_anchors' in state
+    assert 'decode_head.conv_seg.weight' in state  # the student, top level
+
+
 def test_fixmatch_sar_demo_resumes_exactly(tmp_path):
     # the sampler's two source streams, per-image weak/strong views, the EMA
     # of the weights and SAR's gated anchors

@@ -1,7 +1,7 @@
 """--amp on CPU (bf16 autocast) for the SAR, BCL, RCL, GH and FixMatch + SAR
-configs: at least 50 iterations with finite losses (SAR's anchor softmax,
-BCL/RCL's contrastive logits, GH's Sinkhorn and FixMatch's pseudo-labels all
-run under autocast)."""
+(classification and segmentation) configs: at least 50 iterations with
+finite losses (SAR's anchor softmax, BCL/RCL's contrastive logits, GH's
+Sinkhorn and FixMatch's pseudo-labels all run under autocast)."""
 import math
 
 import pytest
@@ -26,10 +26,17 @@ CASES = {
     'rcl': (DEMO_CONFIGS / 'bcl_lt-digits.py',
             ('train_cfg.max_epochs=7', 'train_cfg.val_interval=7', *RCL),
             ('loss', 'loss_cls', 'loss_contrast')),
-    'fixmatch-sar': (DEMO_CONFIGS / 'fixmatch-sar_lt-digits-semi-lt.py',
-                     ('train_cfg.max_iters=50', 'train_cfg.val_interval=50'),
-                     ('loss', 'loss_x', 'loss_u', 'loss_sar_anchor',
-                      'loss_sar_pull', 'loss_sar_pull_u')),
+    'fixmatch-sar-cls': (
+        DEMO_CONFIGS / 'fixmatch-sar_lt-digits-semi-lt.py',
+        ('train_cfg.max_iters=50', 'train_cfg.val_interval=50'),
+        ('loss', 'loss_x', 'loss_u', 'loss_sar_anchor', 'loss_sar_pull',
+         'loss_sar_pull_u')),
+    'fixmatch-sar-seg': (
+        TEST_CONFIGS / 'fixmatch_tiny_lt-digit-scenes.py',
+        ('train_cfg.max_iters=50', 'train_cfg.val_interval=50',
+         'model.sar.pull_weight=0.1'),
+        ('loss', 'sup.decode.loss_ce', 'unsup.loss_s', 'loss_sar_anchor',
+         'unsup.loss_sar_pull', 'unsup.mask_ratio')),
     'gh': (DEMO_CONFIGS / 'simclr_lt-digits_gh.py',
            ('train_cfg.max_epochs=8', 'custom_hooks.0.warmup_epochs=1',
             'custom_hooks.0.refresh_interval=1'),

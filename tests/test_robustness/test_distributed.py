@@ -109,6 +109,26 @@ def test_bcl_trains_on_two_processes(tmp_path):
             assert torch.equal(state0[key], state1[key]), key
 
 
+def test_semi_supervised_run_on_two_processes(tmp_path):
+    """FixMatch + SAR + EMA teacher through dist_train.sh: each rank draws
+    its own labelled and unlabelled samples, and both end with the same
+    student, teacher parameters and SAR state."""
+    result = run_tool([
+        'dist_train.sh',
+        TEST_CONFIGS / 'fixmatch_tiny_lt-digit-scenes_sar-ema_record.py', 2,
+        '--work-dir', 'wd', '--cfg-options', 'train_cfg.max_iters=6',
+        'train_cfg.val_interval=6'
+    ], tmp_path, PORT=str(free_port()))
+    assert result.returncode == 0, result.stderr[-3000:]
+    rank0, rank1 = records(tmp_path / 'wd', 2)
+    assert len(rank0['losses']) == len(rank1['losses']) == 6
+    assert all(math.isfinite(v) for v in rank0['losses'] + rank1['losses'])
+    assert rank0['losses'] != rank1['losses']  # different samples per rank
+    assert_ranks_agree(rank0, rank1)
+    teacher = [k for k in rank0['state_dict'] if k.startswith('teacher.')]
+    assert teacher
+
+
 def test_fixmatch_sar_trains_on_two_processes(tmp_path):
     """Each rank draws its own share of both sources (MultiSourceSampler),
     the SAR gate and EMA anchors are agreed across ranks: both ranks end

@@ -143,11 +143,11 @@ def test_anchors_of_a_non_sar_model(runs):
 
 
 def test_mismatched_checkpoint_lists_keys(runs):
-    result = tool('feature_geometry.py', BASE, 'sar/iter_8.pth', '--out',
+    result = tool('feature_geometry.py', SAR, 'baseline/iter_8.pth', '--out',
                   'mismatch', cwd=runs)
     assert_one_line_error(
-        result, 'sar/iter_8.pth does not match the model of',
-        'unexpected key(s) (in the checkpoint, not in the model): '
+        result, 'baseline/iter_8.pth does not match the model of',
+        'missing key(s) (in the model, not in the checkpoint): '
         'sar.predefined_anchors, sar.semantic_anchors,', 'more)')
 
 

@@ -30,6 +30,24 @@ def test_each_kind_of_mismatch_is_named():
         'Use the config the checkpoint was trained with.')
 
 
+def test_training_only_state_fits_the_plain_model():
+    """SAR's and an EMA teacher's entries (training state of sar_mm's
+    models) fit a model without them; the model's own keys still must."""
+    model = nn.Linear(3, 2)
+    state = dict(model.state_dict(), **{
+        'sar.semantic_anchors': torch.zeros(2, 3),
+        'teacher.weight': torch.zeros(2, 3)})
+    check_state_dict(model, state, 'semi.pth', 'plain.py')
+    del state['bias']
+    state['sarcasm'] = torch.zeros(1)  # not under a training-only prefix
+    with pytest.raises(CheckpointMismatchError) as err:
+        check_state_dict(model, state, 'semi.pth', 'plain.py')
+    assert 'missing key(s) (in the model, not in the checkpoint): bias;' in \
+        str(err.value)
+    assert 'unexpected key(s) (in the checkpoint, not in the model): ' \
+        'sarcasm.' in str(err.value)
+
+
 def test_an_empty_buffer_takes_the_checkpoints_size():
     """Class counts are set by a hook before training; a fresh model holds
     an empty buffer that loading resizes (ClassCountsMixin)."""

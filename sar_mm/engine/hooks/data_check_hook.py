@@ -104,7 +104,9 @@ class DataCheckHook(Hook):
 
     def _model(self, runner) -> nn.Module:
         model = runner.model
-        return model.module if is_model_wrapper(model) else model
+        model = model.module if is_model_wrapper(model) else model
+        # semi-supervised models: the heads are the student's
+        return getattr(model, 'student', model)
 
     def _check_classes(self, runner, loader_name: str) -> None:
         dataset = getattr(runner, loader_name).dataset
@@ -157,15 +159,28 @@ class DataCheckHook(Hook):
                  for head in self._class_heads(runner)}
         if not rules:
             return
-        samples = data_batch['data_samples']
-        inputs = data_batch.get('inputs')
+        samples, inputs = data_batch['data_samples'], data_batch.get('inputs')
+        weighted_ce = list(class_weighted_ce(self._model(runner)))
+        if isinstance(samples, dict):  # MultiBranch batches: every branch
+            for branch, branch_samples in samples.items():
+                branch_inputs = inputs.get(branch) if isinstance(
+                    inputs, dict) else None
+                keep = [i for i, s in enumerate(branch_samples)
+                        if s is not None]
+                self._check_samples(
+                    [branch_samples[i] for i in keep],
+                    None if branch_inputs is None else
+                    [branch_inputs[i] for i in keep], rules, weighted_ce)
+        else:
+            self._check_samples(samples, inputs, rules, weighted_ce)
+
+    def _check_samples(self, samples, inputs, rules, weighted_ce) -> None:
         if isinstance(inputs, torch.Tensor):
             inputs = list(inputs)
         # multi-view batches hold one tensor per view, not per sample
         if not isinstance(inputs, list) or len(inputs) != len(samples) or \
                 not all(isinstance(x, torch.Tensor) for x in inputs):
             inputs = None
-        weighted_ce = list(class_weighted_ce(self._model(runner)))
         for i, sample in enumerate(samples):
             if inputs is not None and inputs[i].is_floating_point() \
                     and not torch.isfinite(inputs[i]).all():

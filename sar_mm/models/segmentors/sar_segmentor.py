@@ -1,6 +1,6 @@
 import inspect
 from contextlib import contextmanager
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 import torch
 from mmseg.models.segmentors import CascadeEncoderDecoder, EncoderDecoder
@@ -123,6 +123,48 @@ def capture_classifier_input(head: nn.Module):
         del head.cls_seg
 
 
+def check_pixel_classifier(head: nn.Module, needed_by: str) -> None:
+    """Refuse, in one line, a decode head whose output is not multi-class
+    pixel scores from a 1x1 ``conv_seg`` reached through ``cls_seg()``.
+
+    Args:
+        head (nn.Module): The decode head.
+        needed_by (str): What needs it, for the message, e.g. ``'SAR'``.
+    """
+    head_type = type(head).__name__
+    if not isinstance(getattr(head, 'conv_seg', None), nn.Conv2d) or \
+            not callable(getattr(head, 'cls_seg', None)):
+        raise UserInputError(
+            f'{needed_by} needs a decode head that classifies pixels with a '
+            f'1x1 conv_seg through cls_seg(); {head_type} has none. Use '
+            f'a head that does ({_PIXEL_HEADS}).')
+    if head.out_channels != head.num_classes:
+        raise UserInputError(
+            f'{needed_by} needs a multi-class classifier, but {head_type} is '
+            f'in binary mode (out_channels={head.out_channels}).')
+
+
+def build_head_sar(sar: Optional[dict], head: nn.Module,
+                   owner: str) -> nn.Module:
+    """The SAR core for a decode head: its classes, the channels of its
+    classifier input and its ignore index, through :func:`build_sar`."""
+    check_pixel_classifier(head, 'SAR')
+    return build_sar(
+        sar,
+        MODELS,
+        num_classes=head.num_classes,
+        feat_channels=head.conv_seg.in_channels,
+        ignore_index=head.ignore_index,
+        owner=f'{owner} ({type(head).__name__})')
+
+
+def anchor_classifier(head: nn.Module) -> Callable[[Tensor], Tensor]:
+    """The head's ``conv_seg`` as a map from (C, D) anchors to (C, C)
+    logits, the classifier :class:`SemanticAnchorLoss` needs."""
+    conv_seg = head.conv_seg
+    return lambda anchors: conv_seg(anchors[:, :, None, None]).flatten(1)
+
+
 class SARSegmentorMixin:
     """Adds Semantic Anchor Regularization to an mmseg segmentor.
 
@@ -144,25 +186,7 @@ class SARSegmentorMixin:
         check_sar_model(kwargs, isinstance(self, CascadeEncoderDecoder),
                         type(self).__name__)
         super().__init__(*args, **kwargs)
-        head = self.sar_head
-        head_type = type(head).__name__
-        if not isinstance(getattr(head, 'conv_seg', None), nn.Conv2d) or \
-                not callable(getattr(head, 'cls_seg', None)):
-            raise UserInputError(
-                f'SAR needs a decode head that classifies pixels with a '
-                f'1x1 conv_seg through cls_seg(); {head_type} has none. Use '
-                f'SAR with a head that does ({_PIXEL_HEADS}).')
-        if head.out_channels != head.num_classes:
-            raise UserInputError(
-                f'SAR needs a multi-class classifier, but {head_type} is in '
-                f'binary mode (out_channels={head.out_channels}).')
-        self.sar = build_sar(
-            sar,
-            MODELS,
-            num_classes=head.num_classes,
-            feat_channels=head.conv_seg.in_channels,
-            ignore_index=head.ignore_index,
-            owner=f'{type(self).__name__} ({head_type})')
+        self.sar = build_head_sar(sar, self.sar_head, type(self).__name__)
 
     @property
     def sar_head(self) -> nn.Module:
@@ -181,12 +205,8 @@ class SARSegmentorMixin:
             raise RuntimeError(
                 f'{type(head).__name__}.forward() did not call cls_seg(), so '
                 f'SAR cannot see its features.')
-        conv_seg = head.conv_seg
         losses.update(
-            self.sar(
-                captured[-1],
-                labels,
-                classifier=lambda a: conv_seg(a[:, :, None, None]).flatten(1)))
+            self.sar(captured[-1], labels, classifier=anchor_classifier(head)))
         return losses
 
 

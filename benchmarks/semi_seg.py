@@ -1,0 +1,423 @@
+"""Semi-supervised segmentation on the built-in LTDigitScenes with 1/8 of
+the train scenes labelled, and what SAR costs on top of FixMatch.
+
+1. Accuracy: the demo configs under ``configs/semi/`` (FCN, small
+   ResNet-18-D8, 64 x 64 crops, the same number of iterations for every
+   arm): supervised-only on the labelled eighth (batches of 8 labelled
+   scenes), FixMatch and FixMatch + SAR (4 labelled + 4 unlabelled scenes
+   per batch), and optionally UniMatch, UniMatch + SAR and two ablations
+   (FixMatch with the labelled loss at full weight; FixMatch without the
+   unlabelled loss, the control of the same batches). Each arm runs
+   with the same seeds (initialisation, data order, augmentation; the
+   scenes and the split are fixed). Reports the final validation mIoU and
+   the head / medium / tail mIoU (groups of
+   ``configs/_base_/datasets/lt_digit_scenes_class_stats.json``), mean and
+   sample standard deviation over seeds. Finished runs under
+   ``--work-dir`` are reused.
+2. Cost: training steps of FixMatch vs FixMatch + SAR, same initial
+   weights, same batch, timed interleaved in one process; peak memory of
+   each (CPU: peak resident set size during the steps, in a fresh process
+   per arm, Linux only; GPU: peak allocated).
+   On the demo model and on the Pascal VOC reproduction model
+   (DeepLabV3+ R101, 21 classes) at a small crop.
+
+Usage::
+
+    python benchmarks/semi_seg.py                       # FixMatch arms
+    python benchmarks/semi_seg.py --arms UniMatch "UniMatch + SAR"
+    python benchmarks/semi_seg.py --iters 200 --seeds 0 # a quick check
+    python benchmarks/semi_seg.py --skip-train          # cost only
+"""
+import argparse
+import copy
+import json
+import os
+import os.path as osp
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+import sar_mm  # noqa: E402,F401  (registers components, applies compat)
+from mmengine.config import Config  # noqa: E402
+from mmengine.model import revert_sync_batchnorm  # noqa: E402
+from mmengine.optim import OptimWrapper  # noqa: E402
+from mmengine.registry import init_default_scope  # noqa: E402
+from mmengine.structures import PixelData  # noqa: E402
+from mmseg.registry import MODELS  # noqa: E402
+from mmseg.structures import SegDataSample  # noqa: E402
+
+from benchmarks.lt_seg import (GROUPS, group_names,  # noqa: E402
+                               markdown_table, mean_std, summarise, train)
+from sar_mm.datasets.transforms import RandomCutMixBox  # noqa: E402
+
+SEMI = osp.join(REPO, 'configs/semi')
+SCENES = osp.join(REPO, 'data/lt_digit_scenes')
+SUFFIX = 'fcn_r18-d8_1xb8-2k_lt-digit-scenes-1-8-64x64.py'
+# name: (config, extra config text)
+ARMS = {
+    'supervised only': (osp.join(SEMI, SUFFIX), ''),
+    'FixMatch': (osp.join(SEMI, f'fixmatch-{SUFFIX}'), ''),
+    'FixMatch + SAR': (osp.join(SEMI, f'fixmatch-sar-{SUFFIX}'), ''),
+    # ablation: FixMatch's paper weighting (L_x + L_u) instead of UniMatch's
+    # (L_x + L_u) / 2, i.e. the labelled term as in supervised training
+    'FixMatch, loss weights 1 and 1': (
+        osp.join(SEMI, f'fixmatch-{SUFFIX}'),
+        'model = dict(semi_train_cfg=dict(sup_weight=1.0, unsup_weight=1.0))'),
+    # control: FixMatch's batches and weights without the unlabelled loss,
+    # i.e. what the 4 labelled scenes per batch at weight 0.5 give alone
+    'FixMatch without the unlabelled loss': (
+        osp.join(SEMI, f'fixmatch-{SUFFIX}'),
+        'model = dict(semi_train_cfg=dict(unsup_weight=0.0))'),
+    'UniMatch': (osp.join(SEMI, f'unimatch-{SUFFIX}'), ''),
+    'UniMatch + SAR': (osp.join(SEMI, f'unimatch-sar-{SUFFIX}'), ''),
+}
+DEFAULT_ARMS = ['supervised only', 'FixMatch', 'FixMatch + SAR']
+# (label, config, crop, labelled + unlabelled per batch)
+COST_MODELS = [
+    ('FCN-R18-D8 (the demo), 11 classes', osp.join(SEMI, f'fixmatch-{SUFFIX}'),
+     64, 4),
+    ('DeepLabV3+ R101-D16 (Pascal VOC), 21 classes',
+     osp.join(SEMI, 'unimatch-deeplabv3plus_r101-d16_4xb4-91k_voc12aug-'
+              '1464-321x321.py'), 128, 2),
+]
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--iters', type=int, default=2000)
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument(
+        '--arms',
+        nargs='+',
+        default=DEFAULT_ARMS,
+        choices=list(ARMS),
+        metavar='ARM',
+        help=f'subset of: {", ".join(ARMS)} (default: the first three)')
+    parser.add_argument('--work-dir', default='work_dirs/bench_semi_seg')
+    parser.add_argument(
+        '--out', default=osp.join(REPO, 'benchmarks/results/semi_seg.md'))
+    parser.add_argument('--skip-train', action='store_true')
+    parser.add_argument('--skip-cost', action='store_true')
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--repeats', type=int, default=10)
+    parser.add_argument('--cost-model', type=int, help=argparse.SUPPRESS)
+    parser.add_argument('--memory-arm', help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+# ------------------------------------------------------- pseudo-labels
+
+
+def pseudo_label_quality(arm, seed, iters, work_root, threshold=0.95):
+    """How good the final model's pseudo-labels on the unlabelled scenes
+    would be, measured against their ground truth (which training never
+    reads): the share of digit pixels (not background) predicted with
+    confidence >= ``threshold``, and among those the share predicted as
+    background and the share predicted as the right digit."""
+    from mmengine.runner import Runner, load_checkpoint
+    config, _ = ARMS[arm]
+    cfg = Config.fromfile(config)
+    init_default_scope('mmseg')
+    model = MODELS.build(cfg.model.get('segmentor', cfg.model)).eval()
+    name = arm.lower().replace(' ', '_').replace('(', '').replace(')', '')
+    load_checkpoint(
+        model,
+        osp.join(work_root, f'{name}_it{iters}_s{seed}', f'iter_{iters}.pth'),
+        map_location='cpu',
+        logger='silent')
+    loader = Runner.build_dataloader(
+        dict(
+            batch_size=8,
+            num_workers=0,
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            dataset=dict(
+                type='SemiSplitDataset',
+                dataset=dict(type='LTDigitScenes', data_root=SCENES),
+                # labelled=True only to read the masks for this measurement
+                split_file=osp.join(SCENES, 'splits/1_8/unlabeled.txt'),
+                pipeline=[
+                    dict(type='LoadImageFromFile'),
+                    dict(type='LoadAnnotations'),
+                    dict(type='PackSegInputs')
+                ])))
+    confident = correct = background = digits = 0
+    with torch.no_grad():
+        for batch in loader:
+            for sample in model.test_step(batch):
+                conf, pred = sample.seg_logits.data.softmax(0).max(0)
+                gt = sample.gt_sem_seg.data[0]
+                digit = gt > 0
+                sure = digit & (conf >= threshold)
+                digits += int(digit.sum())
+                confident += int(sure.sum())
+                correct += int((sure & (pred == gt)).sum())
+                background += int((sure & (pred == 0)).sum())
+    return dict(
+        confident=100 * confident / digits,
+        background=100 * background / max(confident, 1),
+        accuracy=100 * correct / max(confident, 1))
+
+
+# ------------------------------------------------------------------ cost
+
+
+def build_fixmatch(config, crop, device, sar):
+    """FixMatch on the config's segmentor, with or without SAR; the same
+    initial weights either way."""
+    init_default_scope('mmseg')
+    segmentor = Config.fromfile(config).model.segmentor
+    segmentor.pretrained = None
+    segmentor.backbone.init_cfg = None
+    segmentor.data_preprocessor.size = (crop, crop)
+    torch.manual_seed(0)
+    model = MODELS.build(
+        dict(
+            type='FixMatchSegmentor',
+            segmentor=segmentor,
+            sar=dict() if sar else None))
+    if not device.startswith('cuda'):
+        model = revert_sync_batchnorm(model)
+    return model.to(device).train()
+
+
+def semi_batch(num_classes, crop, per_source):
+    """A MultiBranch training batch: labelled scenes with random labels,
+    unlabelled ones with weak and strong views and CutMix boxes."""
+    gen = torch.Generator().manual_seed(0)
+    np.random.seed(0)
+    draw_box = RandomCutMixBox()
+
+    def image():
+        return torch.randint(
+            0, 256, (3, crop, crop), generator=gen, dtype=torch.uint8)
+
+    def sample(label, **meta):
+        s = SegDataSample(gt_sem_seg=PixelData(data=label))
+        s.set_metainfo(dict(img_shape=(crop, crop), ori_shape=(crop, crop),
+                            **meta))
+        return s
+
+    inputs, samples = {}, {}
+    inputs['sup'] = [image() for _ in range(per_source)]
+    samples['sup'] = [
+        sample(torch.randint(0, num_classes, (1, crop, crop), generator=gen))
+        for _ in range(per_source)
+    ]
+    zeros = torch.zeros(1, crop, crop, dtype=torch.long)
+    inputs['unsup_weak'] = [image() for _ in range(per_source)]
+    samples['unsup_weak'] = [sample(zeros) for _ in range(per_source)]
+    inputs['unsup_strong'] = [image() for _ in range(per_source)]
+    samples['unsup_strong'] = [
+        sample(
+            zeros,
+            cutmix_box=draw_box(dict(img=np.zeros((crop, crop, 3))))
+            ['cutmix_box']) for _ in range(per_source)
+    ]
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def sync(device):
+    if device.startswith('cuda'):
+        torch.cuda.synchronize()
+
+
+def interleaved_steps(config, crop, per_source, device, repeats):
+    models = [build_fixmatch(config, crop, device, sar) for sar in (0, 1)]
+    optims = [
+        OptimWrapper(torch.optim.SGD(m.parameters(), lr=1e-4))
+        for m in models
+    ]
+    data = semi_batch(models[0].last_head.num_classes, crop, per_source)
+    times = ([], [])
+    for rep in range(repeats + 2):
+        order = (0, 1) if rep % 2 == 0 else (1, 0)
+        for arm in order:
+            sync(device)
+            start = time.perf_counter()
+            models[arm].train_step(copy.deepcopy(data), optims[arm])
+            sync(device)
+            if rep >= 2:  # warm-up
+                times[arm].append(time.perf_counter() - start)
+    return times
+
+
+def peak_memory(index, arm, crop, per_source, device):
+    """Peak memory during three training steps of one arm (after the
+    imports and the model build, whose own peak would hide the steps')."""
+    _, config, _, _ = COST_MODELS[index]
+    model = build_fixmatch(config, crop, device, arm == 'sar')
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=1e-4))
+    data = semi_batch(model.last_head.num_classes, crop, per_source)
+    if device.startswith('cuda'):
+        torch.cuda.reset_peak_memory_stats()
+    else:
+        # Linux: writing 5 resets the peak resident set size (VmHWM)
+        with open('/proc/self/clear_refs', 'w') as f:
+            f.write('5')
+    for _ in range(3):
+        model.train_step(copy.deepcopy(data), optim)
+    if device.startswith('cuda'):
+        return torch.cuda.max_memory_allocated()
+    with open('/proc/self/status') as f:
+        peak_kib = next(int(line.split()[1]) for line in f
+                        if line.startswith('VmHWM:'))
+    return peak_kib * 1024
+
+
+def arm_peaks(index, crop, per_source, device):
+    if device.startswith('cuda'):
+        return {
+            arm: peak_memory(index, arm, crop, per_source, device)
+            for arm in ('fixmatch', 'sar')
+        }
+    peaks = {}
+    for arm in ('fixmatch', 'sar'):  # a fresh process per arm
+        out = subprocess.run([
+            sys.executable, __file__, '--cost-model',
+            str(index), '--memory-arm', arm, '--device', device
+        ],
+                             capture_output=True,
+                             text=True,
+                             check=True)
+        peaks[arm] = int(out.stdout.strip().splitlines()[-1])
+    return peaks
+
+
+def cost(device, repeats):
+    rows = []
+    for index, (label, config, crop, per_source) in enumerate(COST_MODELS):
+        base, sar = interleaved_steps(config, crop, per_source, device,
+                                      repeats)
+        ratios = [s / b for b, s in zip(base, sar)]
+        peaks = arm_peaks(index, crop, per_source, device)
+        rows.append(
+            dict(
+                model=label,
+                crop=crop,
+                per_source=per_source,
+                fixmatch_s=statistics.median(base),
+                sar_s=statistics.median(sar),
+                ratio=statistics.median(ratios),
+                ratio_spread=statistics.pstdev(ratios),
+                peak_fixmatch=peaks['fixmatch'],
+                peak_sar=peaks['sar']))
+        print(rows[-1], flush=True)
+    return rows
+
+
+def cost_markdown(rows, device, repeats):
+    kind = 'peak allocated' if device.startswith('cuda') else 'peak RSS'
+    lines = [
+        f'{device} ({torch.get_num_threads()} thread(s)), {repeats} '
+        f'interleaved training steps per arm (pseudo-labelling, CutMix, '
+        f'both forward passes, backward, SGD step) on the same initial '
+        f'weights and batch; step time medians, ratio median ± sd over the '
+        f'step pairs; {kind} of three steps in a fresh process per arm.',
+        '',
+        f'| model | crop | batch | FixMatch step | FixMatch + SAR step | '
+        f'time ratio | {kind} ratio |',
+        '|---|---|---|---|---|---|---|',
+    ]
+    for r in rows:
+        lines.append(
+            f'| {r["model"]} | {r["crop"]} | {r["per_source"]} + '
+            f'{r["per_source"]} | {r["fixmatch_s"]:.3f} s | '
+            f'{r["sar_s"]:.3f} s | {r["ratio"]:.3f} ± '
+            f'{r["ratio_spread"]:.3f} | '
+            f'{r["peak_sar"] / r["peak_fixmatch"]:.3f} '
+            f'({r["peak_fixmatch"] / 2**20:.0f} vs '
+            f'{r["peak_sar"] / 2**20:.0f} MiB) |')
+    return '\n'.join(lines)
+
+
+# ------------------------------------------------------------------ main
+
+
+def main():
+    args = parse_args()
+    if args.memory_arm:
+        _, _, crop, per_source = COST_MODELS[args.cost_model]
+        print(
+            peak_memory(args.cost_model, args.memory_arm, crop, per_source,
+                        args.device))
+        return
+    sections = ['# Semi-supervised segmentation benchmark', '']
+    if not args.skip_train:
+        # seed by seed, so that every arm has a first result early
+        runs = {(seed, arm): train(arm, seed, args.iters, args.work_dir,
+                                   arms=ARMS)
+                for seed in args.seeds for arm in args.arms}
+        results = {
+            arm: [runs[seed, arm] for seed in args.seeds]
+            for arm in args.arms
+        }
+        rows = summarise(results)
+        table = markdown_table(rows)
+        print(table)
+        sections += [
+            f'LTDigitScenes (built in), 1/8 of the 400 train scenes labelled '
+            f'(`data/lt_digit_scenes/splits/1_8`), the demo configs under '
+            f'`configs/semi/` (FCN-R18-D8, 64 x 64), {args.iters} iterations '
+            f'for every arm, seeds {", ".join(map(str, args.seeds))}; final '
+            f'validation mIoU (%), mean ± sample std over seeds. Batches: 8 '
+            f'labelled scenes (supervised only), 4 labelled + 4 unlabelled '
+            f'(semi-supervised). Groups: the train split\'s class thirds by '
+            f'pixel frequency ({group_names()}).', '', table, ''
+        ]
+        quality = {
+            arm: [
+                pseudo_label_quality(arm, seed, args.iters, args.work_dir)
+                for seed in args.seeds
+            ]
+            for arm in args.arms
+        }
+        sections += [
+            'Pseudo-label quality of the final models on the 350 unlabelled '
+            'scenes, against their ground truth (never read in training): '
+            'the share of digit pixels (not background) predicted with '
+            'confidence >= 0.95, which is what FixMatch learns from, and '
+            'among those the share predicted as background and as the right '
+            'digit; mean ± sample std over seeds.', '',
+            '| method | confident digit pixels (%) | of those: background (%) '
+            '| of those: right digit (%) |', '|---|---|---|---|'
+        ]
+        for arm, runs in quality.items():
+            cells = [
+                '{:.2f} ± {:.2f}'.format(*mean_std([r[k] for r in runs]))
+                for k in ('confident', 'background', 'accuracy')
+            ]
+            sections.append(f'| {arm} | ' + ' | '.join(cells) + ' |')
+        sections += [
+            '', 'Per seed (mIoU / ' +
+            ' / '.join(f'{g} mIoU' for g in GROUPS) + '):', ''
+        ]
+        for arm, runs in results.items():
+            per_seed = ', '.join(' / '.join(
+                f'{run.get(k, float("nan")):.2f}'
+                for k in ['mIoU'] + [f'mIoU.{g}' for g in GROUPS])
+                                 for run in runs)
+            sections.append(f'- {arm}: {per_seed}')
+        sections.append('')
+    if not args.skip_cost:
+        rows = cost(args.device, args.repeats)
+        text = cost_markdown(rows, args.device, args.repeats)
+        print(text)
+        sections += ['## What SAR costs on top of FixMatch', '', text, '']
+        os.makedirs(args.work_dir, exist_ok=True)
+        with open(osp.join(args.work_dir, 'cost.json'), 'w') as f:
+            json.dump(rows, f, indent=2)
+    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+    with open(args.out, 'w') as f:
+        f.write('\n'.join(sections))
+    print(f'results written to {args.out}')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,15 @@
+# UniMatch, ADE20K with 1/32 of the train images labelled and 19579
+# unlabelled: the 1/64 config with this split; 60 epochs of the unlabelled
+# set (19579 // 8 x 60 = 146820 iterations). Published result of UniMatch
+# R101 (UniMatch-V2's README; reference, not reproduced here): 28.1 mIoU.
+_base_ = ['./unimatch-deeplabv3plus_r101-d16_4xb4-149k_ade20k-1-64-512x512.py']
+split_dir = 'data/unimatch_splits/ade20k/1_32'
+train_dataloader = dict(
+    dataset=dict(datasets=[
+        dict(_base_.labelled, split_file=f'{split_dir}/labeled.txt'),
+        dict(_base_.unlabelled, split_file=f'{split_dir}/unlabeled.txt')
+    ]))
+max_iters = 146820
+param_scheduler = [dict(_base_.param_scheduler[0], end=max_iters)]
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters // 10)
+default_hooks = dict(checkpoint=dict(interval=max_iters // 10))

@@ -1,0 +1,3 @@
+# The UniMatch config with Semantic Anchor Regularization: one switch.
+_base_ = ['./unimatch-deeplabv3plus_r50-d16_4xb4-84k_cityscapes-1-16-801x801.py']  # noqa: E501
+model = dict(sar=dict())

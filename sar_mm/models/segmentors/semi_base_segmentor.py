@@ -1,0 +1,403 @@
+import copy
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModel
+from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+from mmseg.models.segmentors import EncoderDecoder
+from mmseg.models.utils import resize
+from mmseg.registry import MODELS
+from mmseg.utils import SampleList, add_prefix
+from torch import Tensor, nn
+
+from ...utils.errors import UserInputError
+from ..data_preprocessors import MultiBranchDataPreprocessor
+from .sar_segmentor import (SARSegmentorMixin, anchor_classifier,
+                            build_head_sar, capture_classifier_input,
+                            check_pixel_classifier)
+
+
+def decode_heads(segmentor: EncoderDecoder) -> List[nn.Module]:
+    """The decode heads of a segmentor: one, or each stage of a cascade."""
+    head = segmentor.decode_head
+    return list(head) if isinstance(head, nn.ModuleList) else [head]
+
+
+def decode_stages(segmentor: EncoderDecoder,
+                  feats: Sequence[Tensor]) -> List[Tensor]:
+    """The logits of every decode head, each cascade stage taking the
+    previous stage's output, as ``CascadeEncoderDecoder`` chains them."""
+    heads = decode_heads(segmentor)
+    outputs = [heads[0](feats)]
+    for head in heads[1:]:
+        outputs.append(head(feats, outputs[-1]))
+    return outputs
+
+
+def _student_keys_to_top(module, state_dict, prefix, local_metadata):
+    """state_dict post-hook: the student's weights under the segmentor's own
+    keys, so the checkpoint loads into the plain supervised config."""
+    student = f'{prefix}student.'
+    items = list(state_dict.items())
+    state_dict.clear()
+    for key, value in items:
+        if key.startswith(student):
+            key = prefix + key[len(student):]
+        state_dict[key] = value
+
+
+def _top_keys_to_student(module, state_dict, prefix, local_metadata, strict,
+                         missing_keys, unexpected_keys, error_msgs):
+    """load_state_dict pre-hook, the inverse: keys that are not the
+    teacher's or SAR's are the student's. A plain segmentor checkpoint (no
+    teacher keys) initialises the teacher too."""
+    own = tuple(f'{prefix}{name}.' for name in ('student', 'teacher', 'sar'))
+    plain = [k for k in state_dict if k.startswith(prefix)
+             and not k.startswith(own)]
+    has_teacher = any(k.startswith(f'{prefix}teacher.') for k in state_dict)
+    for key in plain:
+        rest = key[len(prefix):]
+        value = state_dict.pop(key)
+        state_dict[f'{prefix}student.{rest}'] = value
+        if module.teacher is not None and not has_teacher:
+            state_dict[f'{prefix}teacher.{rest}'] = value
+
+
+class SemiBaseSegmentor(BaseModel):
+    """Teacher-student frame for semi-supervised semantic segmentation.
+
+    Wraps the user's mmseg segmentor config (any ``EncoderDecoder`` or
+    ``CascadeEncoderDecoder``) as the *student*, optionally with an EMA
+    *teacher* of the same architecture, kept up to date by
+    :class:`~sar_mm.engine.hooks.MeanTeacherHook`. The structure of mmdet
+    3.x ``SemiBaseDetector`` (``mmdet/models/detectors/semi_base.py``),
+    restated for pixel classification; subclasses implement ``loss``.
+
+    - Training batches have the branches ``sup`` (labelled),
+      ``unsup_weak`` and the strong views (see :attr:`strong_branches`),
+      packed by :class:`~sar_mm.datasets.transforms.MultiBranch` and
+      preprocessed by
+      :class:`~sar_mm.models.data_preprocessors.MultiBranchDataPreprocessor`
+      (the default, wrapping the segmentor's own preprocessor).
+    - Inference is the student's. The checkpoint stores the student under
+      the plain segmentor's keys (``backbone.*``, ``decode_head.*``...), so
+      it loads into the supervised config and predicts identically;
+      ``teacher.*`` and ``sar.*`` entries are training state that such a
+      load reports as unexpected and skips.
+    - ``sar=dict()`` adds Semantic Anchor Regularization through the same
+      core and builder as ``SAREncoderDecoder``, on the last decode head.
+
+    Args:
+        segmentor (dict): The mmseg segmentor config to train.
+        semi_train_cfg (dict, optional): Overrides of
+            :attr:`default_semi_train_cfg`.
+        sar (dict, optional): ``SemanticAnchorLoss`` arguments; ``None``
+            (default) trains without SAR, ``dict()`` with the reference
+            setting.
+        data_preprocessor (dict, optional): A
+            ``MultiBranchDataPreprocessor``, or the preprocessor it should
+            wrap. Defaults to ``segmentor``'s, wrapped.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    #: Every key ``semi_train_cfg`` accepts, with its default.
+    default_semi_train_cfg = dict(
+        # pseudo-labels: least confidence that gives a loss
+        conf_thresh=0.95,
+        # loss weights: supervised, and all strong views together
+        sup_weight=0.5,
+        unsup_weight=0.5,
+        # pseudo-labels from an EMA teacher (needs MeanTeacherHook)
+        ema_teacher=False,
+        # SAR pulls of unlabelled pixels: least confidence, weight
+        sar_conf_thresh=0.95,
+        sar_unsup_weight=1.0)
+    sup_branch = 'sup'
+    weak_branch = 'unsup_weak'
+    #: Strong views of the unlabelled samples, one loss term each.
+    strong_branches: Tuple[str, ...] = ('unsup_strong', )
+
+    def __init__(self,
+                 segmentor: dict,
+                 semi_train_cfg: Optional[dict] = None,
+                 sar: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        owner = type(self).__name__
+        self._check_segmentor_type(segmentor, owner)
+        if data_preprocessor is None:
+            data_preprocessor = segmentor.get('data_preprocessor') or dict(
+                type='SegDataPreProcessor')
+        if data_preprocessor.get('type') not in (
+                'MultiBranchDataPreprocessor', MultiBranchDataPreprocessor):
+            # mmengine's Runner passes a config's top-level
+            # data_preprocessor (the segmentor's) here
+            data_preprocessor = dict(
+                type='MultiBranchDataPreprocessor',
+                data_preprocessor=copy.deepcopy(data_preprocessor))
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.semi_train_cfg = self._merge_semi_train_cfg(semi_train_cfg)
+        self.student = MODELS.build(segmentor)
+        heads = decode_heads(self.student)
+        for head in heads:
+            if not isinstance(head, BaseDecodeHead):
+                raise UserInputError(
+                    f'{owner} needs decode heads derived from mmseg '
+                    f'BaseDecodeHead; {type(head).__name__} is not one.')
+        check_pixel_classifier(heads[-1], owner)
+        self.teacher = None
+        if self.semi_train_cfg['ema_teacher']:
+            self.teacher = MODELS.build(segmentor)
+            self.teacher.requires_grad_(False)
+        self.sar = None if sar is None else build_head_sar(
+            sar, heads[-1], owner)
+        # set by MeanTeacherHook once the teacher holds the student's weights
+        self.teacher_synced = False
+        self.register_state_dict_post_hook(_student_keys_to_top)
+        self.register_load_state_dict_pre_hook(_top_keys_to_student)
+
+    @staticmethod
+    def _check_segmentor_type(segmentor: dict, owner: str) -> None:
+        seg_type = segmentor.get('type') if isinstance(segmentor,
+                                                       dict) else None
+        seg_cls = MODELS.get(seg_type) if isinstance(seg_type,
+                                                     str) else seg_type
+        if not isinstance(seg_cls, type) or \
+                not issubclass(seg_cls, EncoderDecoder):
+            name = getattr(seg_cls, '__name__', seg_type)
+            raise UserInputError(
+                f'{owner} trains pixel classifiers: segmentor must be the '
+                f'config of an mmseg EncoderDecoder or CascadeEncoderDecoder '
+                f'(your supervised model dict), got {name!r}.')
+        if issubclass(seg_cls, SARSegmentorMixin):
+            raise UserInputError(
+                f'{owner}: give the plain segmentor type (EncoderDecoder or '
+                f'CascadeEncoderDecoder), not {seg_cls.__name__}, and switch '
+                f'SAR on with sar=dict() on {owner}.')
+
+    def _merge_semi_train_cfg(self, semi_train_cfg: Optional[dict]) -> dict:
+        cfg = dict(self.default_semi_train_cfg)
+        given = dict(semi_train_cfg or {})
+        unknown = sorted(set(given) - set(cfg))
+        if unknown:
+            raise UserInputError(
+                f'unknown key(s) {unknown} in semi_train_cfg of '
+                f'{type(self).__name__}; valid keys: {sorted(cfg)}')
+        cfg.update(given)
+        for key, value in cfg.items():
+            if key == 'ema_teacher':
+                ok, expected = isinstance(value, bool), 'True or False'
+            else:
+                high = 1 if key.endswith(('thresh', 'dropout')) else \
+                    float('inf')
+                ok = isinstance(value, (int, float)) and \
+                    not isinstance(value, bool) and 0 <= value <= high
+                expected = f'a number in [0, {high}]'
+            if not ok:
+                raise UserInputError(
+                    f'semi_train_cfg.{key} of {type(self).__name__} must be '
+                    f'{expected}, got {value!r}')
+        return cfg
+
+    def train(self, mode: bool = True) -> 'SemiBaseSegmentor':
+        """mmengine calls ``train()`` every iteration; the teacher stays in
+        eval mode, so its batch norms use (and keep) running statistics."""
+        super().train(mode)
+        if self.teacher is not None:
+            self.teacher.eval()
+        return self
+
+    # ------------------------------------------------------------ inference
+
+    def forward(self,
+                inputs,
+                data_samples: Optional[SampleList] = None,
+                mode: str = 'tensor'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self.student._forward(inputs, data_samples)
+        raise RuntimeError(f'Invalid mode "{mode}".')
+
+    def predict(self, inputs: Tensor,
+                data_samples: Optional[SampleList] = None) -> SampleList:
+        """The student's prediction: the wrapped segmentor's inference."""
+        return self.student.predict(inputs, data_samples)
+
+    def loss(self, inputs: Dict[str, Tensor],
+             data_samples: Dict[str, SampleList]) -> dict:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------- helpers
+
+    @property
+    def last_head(self) -> BaseDecodeHead:
+        return decode_heads(self.student)[-1]
+
+    def check_branches(self, inputs: Dict[str, Tensor],
+                       data_samples: Dict[str, SampleList]) -> None:
+        needed = (self.sup_branch, self.weak_branch) + self.strong_branches
+        if not isinstance(inputs, dict) or \
+                any(b not in inputs for b in needed):
+            found = sorted(inputs) if isinstance(inputs, dict) else \
+                type(inputs).__name__
+            raise UserInputError(
+                f'{type(self).__name__} trains on batches with the branches '
+                f'{list(needed)} (MultiBranch in the labelled and unlabelled '
+                f'pipelines, MultiSourceSampler in the dataloader), got '
+                f'{found}.')
+        sizes = {b: tuple(inputs[b].shape[2:]) for b in needed}
+        if len(set(sizes.values())) > 1:
+            raise UserInputError(
+                f'the branches of a training batch differ in image size '
+                f'({sizes}); set the data preprocessor\'s size to the crop '
+                f'size so that every branch is padded to it.')
+        for sample in data_samples[self.strong_branches[0]][:1]:
+            if 'cutmix_box' not in sample.metainfo:
+                raise UserInputError(
+                    f"the strong views carry no 'cutmix_box': end their "
+                    f"pipeline with dict(type='RandomCutMixBox') and "
+                    f"PackSegInputs(meta_keys=(..., 'cutmix_box')).")
+
+    def upsample(self, logits: Tensor, size: torch.Size) -> Tensor:
+        return resize(
+            logits,
+            size=size,
+            mode='bilinear',
+            align_corners=self.last_head.align_corners)
+
+    def student_pass(
+        self,
+        images: Tensor,
+        sup_samples: Optional[SampleList] = None,
+        perturb: Optional[Tuple[int, Callable[[Tensor], Tensor]]] = None
+    ) -> Tuple[Tensor, Tensor, dict]:
+        """One forward of the student, with batch norms over all ``images``.
+
+        Args:
+            images (Tensor): (N, 3, H, W); the first ``len(sup_samples)``
+                are labelled.
+            sup_samples (list, optional): Their data samples; their decode
+                and auxiliary losses (mmseg's, on the clean features) are
+                returned.
+            perturb (tuple, optional): ``(n, fn)``: the decoder also gets
+                ``fn`` of the encoder features of the last ``n`` images,
+                appended to the batch (UniMatch's feature perturbation).
+
+        Returns:
+            tuple: Last-head logits (N [+ n], C, h, w), that head's
+            classifier input (N [+ n], D, h, w), and the supervised losses.
+        """
+        feats = self.student.extract_feat(images)
+        clean = feats
+        if perturb is not None:
+            n, fn = perturb
+            feats = [torch.cat([f, fn(f[-n:])]) for f in feats]
+        with capture_classifier_input(self.last_head) as captured:
+            stages = decode_stages(self.student, feats)
+        losses = {}
+        if sup_samples:
+            n_sup = len(sup_samples)
+            heads = decode_heads(self.student)
+            for i, (head, logits) in enumerate(zip(heads, stages)):
+                name = 'decode' if len(heads) == 1 else f'decode_{i}'
+                losses.update(
+                    add_prefix(
+                        head.loss_by_feat(logits[:n_sup], sup_samples), name))
+            if self.student.with_auxiliary_head:
+                losses.update(
+                    self.student._auxiliary_head_forward_train(
+                        [f[:n_sup] for f in clean], sup_samples))
+        return stages[-1], captured[-1], losses
+
+    @torch.no_grad()
+    def teacher_logits(self, images: Tensor) -> Tensor:
+        """The EMA teacher's last-head logits, in eval mode."""
+        if not self.teacher_synced:
+            raise UserInputError(
+                f'{type(self).__name__} has ema_teacher=True, but no '
+                f"MeanTeacherHook updates the teacher: add custom_hooks = "
+                f"[dict(type='MeanTeacherHook')] to the config.")
+        feats = self.teacher.extract_feat(images)
+        return decode_stages(self.teacher, feats)[-1]
+
+    @staticmethod
+    def stack_maps(samples: SampleList) -> Tensor:
+        return torch.stack([s.gt_sem_seg.data[0] for s in samples])
+
+    def valid_mask(self, samples: SampleList) -> Tensor:
+        """True on image pixels, False on padding, from the empty maps of
+        ``LoadEmptySegMap`` padded by the data preprocessor."""
+        pad = getattr(self.data_preprocessor.data_preprocessor,
+                      'seg_pad_val', 255)
+        return self.stack_maps(samples) != pad
+
+    @staticmethod
+    def box_masks(samples: SampleList, like: Tensor) -> Tensor:
+        """(N, H, W) bool: True inside each view's CutMix box."""
+        boxes = torch.tensor([s.metainfo['cutmix_box'] for s in samples],
+                             device=like.device)
+        x1, y1, x2, y2 = (c[:, None, None] for c in boxes.unbind(1))
+        ys = torch.arange(like.shape[-2], device=like.device)[:, None]
+        xs = torch.arange(like.shape[-1], device=like.device)[None]
+        return (xs >= x1) & (xs < x2) & (ys >= y1) & (ys < y2)
+
+    @staticmethod
+    def cutmix(box: Tensor, values: Tensor) -> Tensor:
+        """Paste, inside each sample's box, the same place of the batch's
+        mirror sample (``flip(0)``, UniMatch-V2 ``fixmatch.py``): images
+        (N, C, H, W) or per-pixel maps (N, H, W) alike."""
+        mask = box if values.dim() == box.dim() else box[:, None]
+        return torch.where(mask, values.flip(0), values)
+
+    def sar_losses(self, sup_feats: Tensor, sup_labels: Tensor,
+                   unsup_feats: Tensor, pseudo_labels: Tensor,
+                   keep: Tensor) -> dict:
+        """SAR once per step: the anchor loss, gate and EMA; the labelled
+        pull with the ground truth; the unlabelled pull with confident
+        pseudo-labels.
+
+        Args:
+            sup_feats (Tensor): Labelled classifier inputs (N, D, h, w).
+            sup_labels (Tensor): Their ground truth (N, H, W).
+            unsup_feats (Tensor): Strong-view classifier inputs (M, D, h, w).
+            pseudo_labels (Tensor): Their (CutMixed) pseudo-labels (M, H, W).
+            keep (Tensor): (M, H, W) bool: confident enough for SAR and not
+                padding.
+        """
+        losses = self.sar.anchor_step(anchor_classifier(self.last_head))
+        losses['sup.loss_sar_pull'] = self.sar.gated_pull(
+            sup_feats, sup_labels)
+        targets = pool_pseudo_labels(pseudo_labels, keep,
+                                     unsup_feats.shape[2:],
+                                     self.sar.ignore_index[0])
+        losses['unsup.loss_sar_pull'] = self.semi_train_cfg[
+            'sar_unsup_weight'] * self.sar.gated_pull(unsup_feats, targets)
+        return losses
+
+
+def pool_pseudo_labels(labels: Tensor, keep: Tensor, size: torch.Size,
+                       ignore_index: int) -> Tensor:
+    """Pseudo-labels at feature resolution for SAR's pull.
+
+    A feature cell keeps its label only if every pixel it covers is kept
+    and carries the same label (min-pooling of ``keep``, label max equal to
+    label min), so CutMix borders, padding and unconfident pixels drop out.
+
+    Args:
+        labels (Tensor): (N, H, W) pseudo-labels.
+        keep (Tensor): (N, H, W) bool.
+        size (torch.Size): Feature size (h, w).
+        ignore_index (int): Label of the cells dropped.
+    """
+    labels = labels[:, None].float()
+    all_kept = -F.adaptive_max_pool2d(-keep[:, None].float(), size)
+    high = F.adaptive_max_pool2d(labels, size)
+    low = -F.adaptive_max_pool2d(-labels, size)
+    uniform = (all_kept > 0) & (high == low)
+    return torch.where(uniform, high,
+                       torch.full_like(high, ignore_index))[:, 0].long()

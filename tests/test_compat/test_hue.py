@@ -1,0 +1,26 @@
+"""mmcv.adjust_hue with the NumPy 2 fix: torchvision's result for every
+hue factor, negative ones included, and both mmcv backends agree."""
+import mmcv
+import numpy as np
+import pytest
+from PIL import Image
+from torchvision.transforms import functional as TF
+
+
+@pytest.mark.parametrize('factor', [-0.5, -0.3, -0.01, 0.0, 0.2, 0.5])
+def test_matches_torchvision(factor):
+    rgb = np.random.RandomState(0).randint(0, 256, (16, 24, 3)).astype(
+        np.uint8)
+    expected = np.array(TF.adjust_hue(Image.fromarray(rgb), factor))
+    bgr = rgb[..., ::-1]
+    out = mmcv.adjust_hue(bgr, factor, backend='pillow')
+    assert out.dtype == np.uint8
+    assert np.array_equal(out[..., ::-1], expected)
+    # OpenCV's HSV rounds differently from PIL's: within a few levels
+    cv2_out = mmcv.adjust_hue(bgr, factor, backend='cv2').astype(int)
+    assert np.median(np.abs(cv2_out - out.astype(int))) <= 2
+
+
+def test_keeps_mmcvs_checks():
+    with pytest.raises(ValueError, match='not in'):
+        mmcv.adjust_hue(np.zeros((2, 2, 3), np.uint8), 0.7)

@@ -1,0 +1,336 @@
+"""FixMatchSegmentor on a real FCN and real LTDigitScenes batches: the
+unlabelled loss, CutMix and SAR's pseudo-label pull against slow per-pixel
+loops, the EMA teacher's pseudo-labels, checkpoint keys, bad configs."""
+import copy
+
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
+from mmseg.registry import MODELS
+
+from sar_mm.models.segmentors.semi_base_segmentor import pool_pseudo_labels
+from sar_mm.utils import UserInputError
+from tests.utils import TINY_SEMI, training_batches
+
+
+@pytest.fixture(scope='module')
+def cfg():
+    cfg = Config.fromfile(str(TINY_SEMI))
+    # no dropout before conv_seg: its input is the classifier input SAR sees
+    cfg.model.segmentor.decode_head.dropout_ratio = 0
+    return cfg
+
+
+@pytest.fixture(scope='module')
+def data(cfg, tmp_path_factory):
+    """A preprocessed training batch of 2 labelled + 2 unlabelled scenes,
+    with known CutMix boxes and some padding in the first weak view."""
+    batch, = training_batches(cfg, tmp_path_factory.mktemp('semi'))
+    model = build(cfg)
+    data = model.data_preprocessor(batch, True)
+    for sample, box in zip(data['data_samples']['unsup_strong'],
+                           [(5, 9, 40, 30), (10, 40, 30, 60)]):
+        sample.set_metainfo(dict(cutmix_box=box))
+    data['data_samples']['unsup_weak'][0].gt_sem_seg.data[:, 50:] = 255
+    return data
+
+
+def build(cfg, **changes):
+    init_default_scope('mmseg')
+    model_cfg = copy.deepcopy(cfg.model)
+    for key, value in changes.items():  # replace, not merge
+        model_cfg[key] = value
+    torch.manual_seed(0)
+    return MODELS.build(model_cfg).train()
+
+
+def recorded_loss(model, data):
+    """model.loss, with the backbone's input images and the decode head's
+    outputs and classifier inputs of every pass recorded."""
+    images, logits, feats = [], [], []
+    head = model.student.decode_head
+    handles = [
+        model.student.backbone.register_forward_pre_hook(
+            lambda m, args: images.append(args[0])),
+        head.register_forward_hook(lambda m, args, out: logits.append(out)),
+        head.conv_seg.register_forward_pre_hook(
+            lambda m, args: feats.append(args[0])),
+    ]
+    try:
+        losses = model.loss(**copy.deepcopy(data))
+    finally:
+        for handle in handles:
+            handle.remove()
+    return losses, images, logits, feats
+
+
+def upsampled(model, logits):
+    return F.interpolate(
+        logits.detach(), (64, 64), mode='bilinear',
+        align_corners=model.last_head.align_corners)
+
+
+def weak_valid(data):
+    """Where the weak views are image, not padding."""
+    return torch.stack([
+        s.gt_sem_seg.data[0] != 255
+        for s in data['data_samples']['unsup_weak']
+    ])
+
+
+def mixed_pseudo_labels(model, data, weak_logits):
+    """Pseudo-labels, confidences and validity per pixel of the CutMixed
+    strong views, by a loop: inside sample i's box, sample n-1-i's."""
+    prob = upsampled(model, weak_logits).softmax(1)
+    conf, labels = prob.max(1)
+    valid = weak_valid(data)
+    n = len(labels)
+    out = [torch.empty_like(t) for t in (labels, conf, valid)]
+    for i, sample in enumerate(data['data_samples']['unsup_strong']):
+        x1, y1, x2, y2 = sample.metainfo['cutmix_box']
+        for y in range(64):
+            for x in range(64):
+                src = n - 1 - i if x1 <= x < x2 and y1 <= y < y2 else i
+                for mixed, value in zip(out, (labels, conf, valid)):
+                    mixed[i, y, x] = value[src, y, x]
+    return out
+
+
+def test_unsup_loss_cutmix_threshold_padding_and_normaliser(cfg, data):
+    model = build(cfg)
+    _, _, logits, _ = recorded_loss(model, data)
+    n_sup = len(data['inputs']['sup'])
+    weak_logits = logits[0][n_sup:]
+    # a threshold that some pixels pass and others do not
+    conf = upsampled(model, weak_logits).softmax(1).max(1)[0]
+    threshold = conf.median().item()
+    model.semi_train_cfg['conf_thresh'] = threshold
+    losses, images, logits, _ = recorded_loss(model, data)
+    labels, conf, valid = mixed_pseudo_labels(model, data, weak_logits)
+    assert torch.equal(logits[0][n_sup:], weak_logits)  # same pass again
+
+    # the strong images got the mirror sample's pixels in the same boxes
+    strong = data['inputs']['unsup_strong']
+    expected_images = strong.clone()
+    expected_images[0, :, 9:30, 5:40] = strong[1, :, 9:30, 5:40]
+    expected_images[1, :, 40:60, 10:30] = strong[0, :, 40:60, 10:30]
+    assert torch.equal(images[1], expected_images)
+
+    log_prob = upsampled(model, logits[1]).log_softmax(1)
+    total, count = 0.0, 0
+    for i in range(2):
+        for y in range(64):
+            for x in range(64):
+                if not valid[i, y, x]:
+                    continue
+                count += 1
+                if conf[i, y, x] >= threshold:
+                    total -= log_prob[i, labels[i, y, x], y, x].item()
+    # the first view's padding, and what the second view's box took of it
+    assert not valid[0, 50:].any() and not valid[1, 50:60, 10:30].any()
+    assert valid[1, 40:50, 10:30].equal(valid[0, 40:50, 10:30])
+    expected = model.semi_train_cfg['unsup_weight'] * total / count
+    assert losses['unsup.loss_s'].item() == pytest.approx(expected, rel=1e-4)
+    assert 0 < expected
+    # the share of confident pixels of the (unmixed) weak views
+    weak_conf = upsampled(model, weak_logits).softmax(1).max(1)[0]
+    valid = weak_valid(data)
+    ratio = ((weak_conf >= threshold) & valid).sum() / valid.sum()
+    assert losses['unsup.mask_ratio'].item() == pytest.approx(ratio.item())
+
+
+def test_supervised_losses_are_the_segmentors_weighted(cfg, data):
+    model = build(cfg)
+    losses, _, logits, _ = recorded_loss(model, data)
+    n_sup = len(data['inputs']['sup'])
+    sup_samples = data['data_samples']['sup']
+    head = model.student.decode_head
+    plain = head.loss_by_feat(logits[0][:n_sup], sup_samples)
+    weight = model.semi_train_cfg['sup_weight']
+    assert losses['sup.decode.loss_ce'].item() == pytest.approx(
+        weight * plain['loss_ce'].item(), rel=1e-5)
+    assert losses['sup.decode.acc_seg'] == pytest.approx(plain['acc_seg'])
+    assert 'sup.aux.loss_ce' in losses
+    assert torch.isfinite(sum(v for k, v in losses.items() if 'loss' in k))
+
+
+def test_pool_pseudo_labels_by_hand():
+    labels = torch.tensor([[[1, 1, 2, 2],
+                            [1, 1, 2, 3],
+                            [4, 4, 5, 5],
+                            [4, 4, 5, 5]]])
+    keep = torch.ones_like(labels, dtype=torch.bool)
+    keep[0, 3, 3] = False
+    # cells: uniform 1 | mixed 2/3 ; uniform 4 | one pixel not kept
+    assert pool_pseudo_labels(labels, keep, (2, 2), 255).tolist() == [
+        [[1, 255], [4, 255]]]
+
+
+def test_sar_pulls_only_confident_uniform_cells(cfg, data):
+    model = build(cfg, sar=dict())
+    sar = model.sar
+    # the gate held open with random anchors: the pull is measured as is
+    sar.eval()
+    sar.gate_open.fill_(True)
+    sar.semantic_anchors.normal_()
+    n_sup = len(data['inputs']['sup'])
+    _, _, logits, _ = recorded_loss(model, data)
+    labels, conf, valid = mixed_pseudo_labels(model, data, logits[0][n_sup:])
+    # a SAR threshold between the cells' least confidences
+    cell_min = (conf * valid).unfold(1, 8, 8).unfold(2, 8, 8).amin((-1, -2))
+    threshold = cell_min.median().item()
+    model.semi_train_cfg['sar_conf_thresh'] = threshold
+    losses, _, _, feats = recorded_loss(model, data)
+    strong_feats = feats[1]
+    total, kept, cells = 0.0, 0, 0
+    for i in range(2):
+        for cy in range(8):
+            for cx in range(8):
+                cells += 1
+                block = (slice(cy * 8, cy * 8 + 8), slice(cx * 8, cx * 8 + 8))
+                cell_labels = labels[i][block]
+                if not (valid[i][block].all()
+                        and (conf[i][block] >= threshold).all()
+                        and (cell_labels == cell_labels[0, 0]).all()):
+                    continue
+                kept += 1
+                target = sar.semantic_anchors[cell_labels[0, 0]]
+                total += (strong_feats[i, :, cy, cx] -
+                          target).pow(2).mean().item()
+    assert 0 < kept < cells
+    expected = sar.pull_weight * model.semi_train_cfg[
+        'sar_unsup_weight'] * total / kept
+    assert losses['unsup.loss_sar_pull'].item() == pytest.approx(
+        expected, rel=1e-4)
+    # labelled pixels are pulled with their ground truth
+    gt = torch.stack(
+        [s.gt_sem_seg.data[0] for s in data['data_samples']['sup']])
+    expected_sup = sar.pull_weight * sar.pull_loss(feats[0][:n_sup], gt)
+    assert losses['sup.loss_sar_pull'].item() == pytest.approx(
+        expected_sup.item(), rel=1e-5)
+    for key in ('loss_sar_anchor', 'sar_gate_open', 'sar_anchor_acc'):
+        assert key in losses
+
+
+def test_ema_teacher_gives_the_pseudo_labels(cfg, data):
+    model = build(cfg, semi_train_cfg=dict(ema_teacher=True))
+    with pytest.raises(UserInputError, match='MeanTeacherHook'):
+        model.loss(**copy.deepcopy(data))
+    model.teacher_synced = True
+    assert not model.teacher.training
+    assert not any(p.requires_grad for p in model.teacher.parameters())
+    model.train()  # mmengine does this every iteration
+    assert not model.teacher.training
+    with torch.no_grad():
+        teacher_logits = model.teacher.decode_head(
+            model.teacher.extract_feat(data['inputs']['unsup_weak']))
+    conf = upsampled(model, teacher_logits).softmax(1).max(1)[0]
+    model.semi_train_cfg['conf_thresh'] = conf.median().item()
+    losses = model.loss(**copy.deepcopy(data))
+    valid = weak_valid(data)
+    ratio = ((conf >= conf.median()) & valid).sum() / valid.sum()
+    assert losses['unsup.mask_ratio'].item() == pytest.approx(ratio.item())
+
+
+def test_checkpoint_holds_the_plain_segmentor(cfg, data, tmp_path):
+    model = build(cfg, sar=dict(), semi_train_cfg=dict(ema_teacher=True))
+    state = model.state_dict()
+    init_default_scope('mmseg')
+    plain = MODELS.build(cfg.model.segmentor).eval()
+    plain_keys = set(plain.state_dict())
+    assert plain_keys <= set(state)
+    extra = set(state) - plain_keys
+    assert extra and all(k.startswith(('teacher.', 'sar.')) for k in extra)
+    torch.save(dict(state_dict=state), tmp_path / 'semi.pth')
+    load_checkpoint(plain, str(tmp_path / 'semi.pth'))
+    for key, value in plain.state_dict().items():
+        assert torch.equal(value, state[key]), key
+    # and back: a semi model loads its own checkpoint, keys and all
+    again = build(cfg, sar=dict(), semi_train_cfg=dict(ema_teacher=True))
+    again.load_state_dict(state)
+    for key, value in again.state_dict().items():
+        assert torch.equal(value, state[key]), key
+
+
+def test_plain_checkpoint_initialises_student_and_teacher(cfg):
+    init_default_scope('mmseg')
+    torch.manual_seed(1)
+    plain = MODELS.build(cfg.model.segmentor)
+    model = build(cfg, semi_train_cfg=dict(ema_teacher=True))
+    model.load_state_dict(plain.state_dict())
+    for name, value in plain.state_dict().items():
+        student = model.student.state_dict()[name]
+        teacher = model.teacher.state_dict()[name]
+        assert torch.equal(student, value) and torch.equal(teacher, value)
+
+
+@pytest.mark.parametrize('segmentor,match', [
+    (dict(type='ImageClassifier'), 'segmentor must be the config of an '
+     'mmseg EncoderDecoder'),
+    (dict(type='SAREncoderDecoder'), 'switch SAR on with sar=dict()'),
+])
+def test_refuses_segmentors_that_are_not_pixel_classifiers(
+        cfg, segmentor, match):
+    with pytest.raises(UserInputError, match=match):
+        build(cfg, segmentor=segmentor)
+
+
+def test_refuses_a_binary_head(cfg):
+    segmentor = copy.deepcopy(cfg.model.segmentor)
+    segmentor.decode_head.update(
+        num_classes=2, out_channels=1,
+        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=True))
+    with pytest.raises(UserInputError, match='binary mode'):
+        build(cfg, segmentor=segmentor)
+
+
+@pytest.mark.parametrize('semi_train_cfg,match', [
+    (dict(conf_threshold=0.9), r"unknown key\(s\) \['conf_threshold'\]"),
+    (dict(conf_thresh=1.5), r'conf_thresh .* must be a number in \[0, 1\]'),
+    (dict(ema_teacher='yes'), 'ema_teacher .* must be True or False'),
+])
+def test_refuses_bad_semi_train_cfg(cfg, semi_train_cfg, match):
+    with pytest.raises(UserInputError, match=match):
+        build(cfg, semi_train_cfg=semi_train_cfg)
+
+
+def test_unknown_sar_key_is_the_builders_error(cfg):
+    with pytest.raises(UserInputError,
+                       match=r"unknown key\(s\) \['trade_off'\] in sar"):
+        build(cfg, sar=dict(trade_off=0.1))
+
+
+def test_batch_without_the_branches_is_refused(cfg, data):
+    model = build(cfg)
+    plain = dict(inputs=data['inputs']['sup'],
+                 data_samples=data['data_samples']['sup'])
+    with pytest.raises(UserInputError, match='trains on batches with the '
+                       'branches'):
+        model.loss(**plain)
+
+
+def test_cascade_segmentor(cfg, data):
+    """OCRNet (CascadeEncoderDecoder): every stage's supervised loss, the
+    strong views' loss from the last stage, SAR on the OCR head."""
+    ocr = Config.fromstring(
+        "_base_ = ['mmseg::_base_/models/ocrnet_r50-d8.py']", '.py').model
+    norm_cfg = dict(type='BN', requires_grad=True)
+    ocr.update(pretrained=None, data_preprocessor=cfg.model.segmentor.
+               data_preprocessor)
+    ocr.backbone.update(depth=18, norm_cfg=norm_cfg)
+    ocr.decode_head[0].update(in_channels=256, channels=32, num_classes=11,
+                              norm_cfg=norm_cfg)
+    ocr.decode_head[1].update(in_channels=512, channels=32, ocr_channels=16,
+                              num_classes=11, norm_cfg=norm_cfg)
+    model = build(cfg, segmentor=ocr, sar=dict())
+    assert model.sar.feat_channels == 32
+    losses = model.loss(**copy.deepcopy(data))
+    for key in ('sup.decode_0.loss_ce', 'sup.decode_1.loss_ce',
+                'unsup.loss_s', 'unsup.loss_sar_pull', 'loss_sar_anchor'):
+        assert torch.isfinite(losses[key]), key
+    total = sum(v for k, v in losses.items() if 'loss' in k)
+    total.backward()
+    assert model.student.decode_head[1].conv_seg.weight.grad is not None
