@@ -1,3 +1,10 @@
+def is_number_in(value, low: float, high: float) -> bool:
+    """Whether a user's setting is a real number (not a bool) in
+    ``[low, high]``."""
+    return isinstance(value, (int, float)) and \
+        not isinstance(value, bool) and low <= value <= high
+
+
 class UserInputError(ValueError):
     """A problem with what the user gave us (config, data, checkpoint).
 

@@ -8,7 +8,7 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 from torch import Tensor, nn
 
-from ...utils.errors import UserInputError
+from ...utils.errors import UserInputError, is_number_in
 from ..losses.pseudo_label_loss import make_pseudo_labels, pseudo_label_loss
 from ..utils.final_classifier import (capture_input, final_classifier,
                                       hard_labels)
@@ -104,8 +104,7 @@ class FixMatchClassifier(ImageClassifier):
         for name, value, high in (('threshold', threshold, 1),
                                   ('unsup_weight', unsup_weight,
                                    float('inf'))):
-            if isinstance(value, bool) or not isinstance(
-                    value, (int, float)) or not 0 <= value <= high:
+            if not is_number_in(value, 0, high):
                 raise UserInputError(
                     f'FixMatchClassifier {name} must be a number in '
                     f'[0, {high}], got {value!r}')

@@ -9,6 +9,8 @@ from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 from mmseg.registry import MODELS as SEG_MODELS
 from torch import Tensor
 
+from ...utils.errors import is_number_in
+
 
 def _projector_block(channels: int) -> nn.Sequential:
     # no bias: BatchNorm right after would cancel it
@@ -92,9 +94,7 @@ class SemanticAnchorLoss(nn.Module):
                 ('filter_conf', filter_conf, 0, 1),
                 ('update_conf', update_conf, 0, 1),
                 ('momentum', momentum, 0, 1)):
-            if isinstance(value, bool) or \
-                    not isinstance(value, (int, float)) or \
-                    not low <= value <= high:
+            if not is_number_in(value, low, high):
                 raise ValueError(
                     f'{name} must be a number in [{low}, {high}], got '
                     f'{value!r}')

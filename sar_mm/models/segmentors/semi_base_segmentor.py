@@ -11,7 +11,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import SampleList, add_prefix
 from torch import Tensor, nn
 
-from ...utils.errors import UserInputError
+from ...utils.errors import UserInputError, is_number_in
 from ..data_preprocessors import MultiBranchDataPreprocessor
 from .sar_segmentor import (SARSegmentorMixin, anchor_classifier,
                             build_head_sar, capture_classifier_input,
@@ -192,8 +192,7 @@ class SemiBaseSegmentor(BaseModel):
             else:
                 high = 1 if key.endswith(('thresh', 'dropout')) else \
                     float('inf')
-                ok = isinstance(value, (int, float)) and \
-                    not isinstance(value, bool) and 0 <= value <= high
+                ok = is_number_in(value, 0, high)
                 expected = f'a number in [0, {high}]'
             if not ok:
                 raise UserInputError(
