@@ -1,10 +1,12 @@
-"""What the benchmark scripts share: the statistics they report, the device
+"""What the benchmark scripts share: the statistics they report, how a report
+is written, the device
 synchronisation around timed code, a fake segmentation batch, and a counter
 of the calls that would make a CUDA host wait for the device.
 
 Imported by the scripts next to it (``benchmarks/`` is on ``sys.path`` when
 one of them runs) and by the tests (``from benchmarks.common import ...``).
 """
+import json
 import os.path as osp
 import statistics
 import sys
@@ -29,6 +31,16 @@ def mean_std(values: Sequence[Optional[float]]) -> Tuple[float, float]:
         return float('nan'), float('nan')
     std = statistics.stdev(values) if len(values) > 1 else 0.0
     return statistics.mean(values), std
+
+
+def write_report(out: str, report: str, data: dict) -> None:
+    """Print a markdown report and write it to ``out.md``, with the raw
+    numbers behind it in ``out.json``."""
+    print('\n' + report)
+    with open(out + '.md', 'w') as f:
+        f.write(report)
+    with open(out + '.json', 'w') as f:
+        json.dump(data, f, indent=1)
 
 
 def sync(device: str) -> None:

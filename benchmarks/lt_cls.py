@@ -27,7 +27,6 @@ run) and ``docs/figures/lt_cls.png``.
 """
 import argparse
 import copy
-import json
 import logging
 import os
 import os.path as osp
@@ -51,7 +50,7 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.logging import MMLogger  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from benchmarks.common import mean_std  # noqa: E402
+from benchmarks.common import mean_std, write_report  # noqa: E402
 
 DEMOS = osp.join(REPO, 'configs', 'demo')
 # method -> (demo config, overrides); LA and RCL are one line away from CE
@@ -257,19 +256,14 @@ def main():
         f'# LTDigits, ResNet-32, {args.epochs} epochs '
         f'(`python benchmarks/lt_cls.py`)', *tables, timing
     ]) + '\n'
-    print('\n' + report)
-    with open(args.out + '.md', 'w') as f:
-        f.write(report)
-    with open(args.out + '.json', 'w') as f:
-        json.dump(
-            dict(
-                args=vars(args),
-                runs={f'{r}/{s}': v
-                      for (r, s), v in runs.items()},
-                step_seconds=step,
-                train_seconds=seconds),
-            f,
-            indent=1)
+    write_report(
+        args.out, report,
+        dict(
+            args=vars(args),
+            runs={f'{r}/{s}': v
+                  for (r, s), v in runs.items()},
+            step_seconds=step,
+            train_seconds=seconds))
     plot(runs, ratios, args.seeds, args.figure)
 
 

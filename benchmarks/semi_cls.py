@@ -36,7 +36,6 @@ Writes ``benchmarks/results/semi_cls.md`` (the tables) and
 ``semi_cls.json`` (every run).
 """
 import argparse
-import json
 import logging
 import os
 import os.path as osp
@@ -55,7 +54,7 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 import sar_mm  # noqa: E402,F401
-from benchmarks.common import mean_std  # noqa: E402
+from benchmarks.common import mean_std, write_report  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 from mmengine.logging import MMLogger  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
@@ -237,19 +236,14 @@ def main():
         f'# Semi-supervised LTDigits, ResNet-32, {iters} steps '
         f'(`python benchmarks/semi_cls.py`)', *tables, timing
     ]) + '\n'
-    print('\n' + report)
-    with open(args.out + '.md', 'w') as f:
-        f.write(report)
-    with open(args.out + '.json', 'w') as f:
-        json.dump(
-            dict(
-                args=vars(args),
-                runs={'/'.join(map(str, k)): v
-                      for k, v in runs.items()},
-                step_seconds=times,
-                train_seconds=seconds),
-            f,
-            indent=1)
+    write_report(
+        args.out, report,
+        dict(
+            args=vars(args),
+            runs={'/'.join(map(str, k)): v
+                  for k, v in runs.items()},
+            step_seconds=times,
+            train_seconds=seconds))
 
 
 if __name__ == '__main__':
