@@ -24,7 +24,8 @@ from benchmarks.common import HostReads, fake_seg_batch
 from sar_mm.models.losses import BalancedSupConLoss
 from sar_mm.models.utils import ClassCountsMixin, check_label_range
 from tests.test_models.test_losses.supcon_reference import random_batch
-from tests.utils import DEMO_CONFIGS, REPO, TEST_CONFIGS
+from tests.utils import (DEMO_CONFIGS, REPO, TEST_CONFIGS, TINY_SEMI,
+                         training_batches)
 
 
 def reads_in_second_step(model, data):
@@ -65,6 +66,32 @@ def test_segmentation_step_with_sar_sampler_and_balanced_loss():
     assert reads.ours == []
     # the counter was live: mmseg's own accuracy indexes by a mask
     assert reads.upstream['bool-mask indexing'] > 0
+
+
+def test_semi_supervised_segmentation_step(tmp_path):
+    """FixMatch + SAR with an EMA teacher and UniMatch + SAR on a real
+    multi-branch batch: pseudo-labels, CutMix, the unlabelled losses and
+    SAR's pull of confident pixels."""
+    cfg = Config.fromfile(str(TINY_SEMI))
+    batch, = training_batches(cfg, tmp_path)
+    # UniMatch's two strong views: the FixMatch batch's one, twice
+    two_views = {
+        part: dict(branches, unsup_strong1=branches['unsup_strong'],
+                   unsup_strong2=branches['unsup_strong'])
+        for part, branches in batch.items()
+    }
+    for changes, data in ((dict(semi_train_cfg=dict(ema_teacher=True)),
+                           batch), (dict(type='UniMatchSegmentor'),
+                                    two_views)):
+        init_default_scope('mmseg')
+        model = revert_sync_batchnorm(
+            SEG_MODELS.build(dict(cfg.model, sar=dict(), **changes)))
+        model.teacher_synced = True
+        model.sar.gate_open.fill_(True)
+        model.sar.anchors_initialized.fill_(True)
+        model.sar.update_conf = 0.0
+        reads = reads_in_second_step(model, data)
+        assert reads.ours == [], changes
 
 
 @pytest.mark.parametrize('demo,head', [

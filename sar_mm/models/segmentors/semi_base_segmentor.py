@@ -338,8 +338,10 @@ class SemiBaseSegmentor(BaseModel):
     @staticmethod
     def box_masks(samples: SampleList, like: Tensor) -> Tensor:
         """(N, H, W) bool: True inside each view's CutMix box."""
-        boxes = torch.tensor([s.metainfo['cutmix_box'] for s in samples],
-                             device=like.device)
+        # built on the CPU and copied without blocking: torch.tensor(...,
+        # device=cuda) would wait for the stream (a host sync every step)
+        boxes = torch.tensor([s.metainfo['cutmix_box'] for s in samples
+                              ]).to(like.device, non_blocking=True)
         x1, y1, x2, y2 = (c[:, None, None] for c in boxes.unbind(1))
         ys = torch.arange(like.shape[-2], device=like.device)[:, None]
         xs = torch.arange(like.shape[-1], device=like.device)[None]
