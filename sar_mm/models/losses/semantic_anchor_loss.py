@@ -1,6 +1,7 @@
 import math
-from typing import Callable, Dict, Sequence, Union
+from typing import Callable, Dict, Optional, Sequence, Union
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -12,11 +13,37 @@ from torch import Tensor
 from ...utils.errors import is_number_in
 
 
-def _projector_block(channels: int) -> nn.Sequential:
-    # no bias: BatchNorm right after would cancel it
-    return nn.Sequential(
-        nn.Linear(channels, channels, bias=False), nn.BatchNorm1d(channels),
-        nn.ReLU(inplace=True))
+#: Mixed into SAR's seed, so that its stream is never the model's stream
+#: of the same seed.
+_SAR_STREAM = 0x5A12
+
+
+def sar_generator(seed: Optional[int] = None) -> torch.Generator:
+    """SAR's own random number generator.
+
+    Seeded from ``seed`` or, by default, from the run's seed (what
+    ``torch.manual_seed`` last set, e.g. mmengine's ``randomness.seed``),
+    mixed with :data:`_SAR_STREAM`. Reading the run's seed neither consumes
+    nor rewinds the global generator, so the model around SAR initialises
+    exactly as it would without SAR, and SAR's draws share no numbers with
+    it.
+    """
+    base = torch.initial_seed() if seed is None else seed
+    mixed = np.random.SeedSequence([base, _SAR_STREAM]).generate_state(
+        1, dtype=np.uint64)[0]
+    return torch.Generator().manual_seed(int(mixed))
+
+
+def _projector_block(channels: int,
+                     generator: torch.Generator) -> nn.Sequential:
+    # initialised as nn.Linear does, from SAR's generator, not the global
+    # one; no bias: BatchNorm right after would cancel it
+    linear = torch.nn.utils.skip_init(
+        nn.Linear, channels, channels, bias=False)
+    nn.init.kaiming_uniform_(linear.weight, a=math.sqrt(5),
+                             generator=generator)
+    return nn.Sequential(linear, nn.BatchNorm1d(channels),
+                         nn.ReLU(inplace=True))
 
 
 @SEG_MODELS.register_module()
@@ -72,6 +99,10 @@ class SemanticAnchorLoss(nn.Module):
             Defaults to 0.999.
         ignore_index (int | Sequence[int]): Label values without a class.
             Defaults to 255.
+        seed (int, optional): Seed of SAR's own generator, which draws the
+            predefined anchors and initialises the projector. Defaults to
+            the run's seed (see :func:`sar_generator`); the global
+            generator is never used.
     """
 
     def __init__(self,
@@ -82,7 +113,8 @@ class SemanticAnchorLoss(nn.Module):
                  filter_conf: float = 0.9,
                  update_conf: float = 0.8,
                  momentum: float = 0.999,
-                 ignore_index: Union[int, Sequence[int]] = 255):
+                 ignore_index: Union[int, Sequence[int]] = 255,
+                 seed: Optional[int] = None):
         super().__init__()
         if num_classes < 2:
             raise ValueError(
@@ -114,14 +146,20 @@ class SemanticAnchorLoss(nn.Module):
         self.momentum = momentum
         self.ignore_index = ignore
 
-        self.register_buffer('predefined_anchors',
-                             torch.randn(num_classes, feat_channels))
+        if seed is not None and (not isinstance(seed, int)
+                                 or isinstance(seed, bool) or seed < 0):
+            raise ValueError(
+                f'seed must be a non-negative int or None, got {seed!r}')
+        generator = sar_generator(seed)
+        self.register_buffer(
+            'predefined_anchors',
+            torch.randn(num_classes, feat_channels, generator=generator))
         self.register_buffer('semantic_anchors',
                              torch.zeros(num_classes, feat_channels))
         self.register_buffer('anchors_initialized', torch.tensor(False))
         self.register_buffer('gate_open', torch.tensor(False))
         self.projector = nn.Sequential(*[
-            _projector_block(feat_channels) for _ in range(3)
+            _projector_block(feat_channels, generator) for _ in range(3)
         ])
         self._ranks_synced = False
 

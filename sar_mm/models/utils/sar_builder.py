@@ -1,7 +1,6 @@
 import inspect
 from typing import Optional, Sequence, Union
 
-import torch
 from mmengine.registry import Registry
 
 from ...utils.errors import UserInputError
@@ -72,13 +71,9 @@ def build_sar(sar: Optional[dict],
             f'sar.type of {owner} must name SemanticAnchorLoss or a '
             f'subclass registered in {registry.scope}, got {sar_type!r}')
     sar.setdefault('ignore_index', ignore_index)
-    # The anchors and projector draw from a copy of the global RNG, so that
-    # the model around SAR initialises as it would without it and one seed
-    # gives a run with and one without SAR the same starting weights.
-    with torch.random.fork_rng(devices=[]):
-        try:
-            return sar_cls(
-                num_classes=num_classes, feat_channels=feat_channels, **sar)
-        except (TypeError, ValueError) as err:
-            raise UserInputError(
-                f'bad sar=dict(...) of {owner}: {err}') from None
+    try:
+        return sar_cls(
+            num_classes=num_classes, feat_channels=feat_channels, **sar)
+    except (TypeError, ValueError) as err:
+        raise UserInputError(
+            f'bad sar=dict(...) of {owner}: {err}') from None
