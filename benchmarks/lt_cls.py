@@ -140,14 +140,15 @@ def plot(runs, ratios, seeds, path):
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(
         1, len(ratios), figsize=(6 * len(ratios), 4), squeeze=False)
-    width = 0.8 / len(ROWS)
+    rows = [r for r in ROWS if r in runs[(ratios[0], seeds[0])]]
+    width = 0.8 / len(rows)
     for ax, ratio in zip(axes[0], ratios):
-        for i, row in enumerate(ROWS):
+        for i, row in enumerate(rows):
             stats = [
                 mean_std([runs[(ratio, s)][row][g] for s in seeds])
                 for g in GROUPS
             ]
-            ax.bar([g + (i - len(ROWS) / 2 + 0.5) * width
+            ax.bar([g + (i - len(rows) / 2 + 0.5) * width
                     for g in range(len(GROUPS))], [m for m, _ in stats],
                    width, yerr=[s for _, s in stats], capsize=2, label=row)
         ax.set_xticks(range(len(GROUPS)))
@@ -156,7 +157,7 @@ def plot(runs, ratios, seeds, path):
         ax.set_title(f'LTDigits, imbalance ratio {ratio}')
         ax.set_ylabel('accuracy % (mean ± std over seeds)')
     handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc='lower center', ncol=len(ROWS))
+    fig.legend(handles, labels, loc='lower center', ncol=len(rows))
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     fig.savefig(path, dpi=120)
 
@@ -213,6 +214,13 @@ def main():
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--epochs', type=int, default=30)
     parser.add_argument('--ratios', type=float, nargs='+', default=[10, 50])
+    parser.add_argument(
+        '--methods',
+        nargs='+',
+        default=list(METHODS),
+        choices=list(METHODS),
+        metavar='METHOD',
+        help=f'subset of: {", ".join(METHODS)}')
     parser.add_argument('--timing-steps', type=int, default=20)
     parser.add_argument(
         '--out', default=osp.join(REPO, 'benchmarks', 'results', 'lt_cls'))
@@ -228,7 +236,7 @@ def main():
     for ratio in ratios:
         for seed in args.seeds:
             runs[(ratio, seed)] = {}
-            for method in METHODS:
+            for method in args.methods:
                 result, took = train_and_evaluate(method, ratio, seed,
                                                   args.epochs)
                 runs[(ratio, seed)].update(result)

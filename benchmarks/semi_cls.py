@@ -117,7 +117,7 @@ def cell(values, fmt='{:.1f} ± {:.1f}'):
     return fmt.format(*mean_std(values)) if values else '–'
 
 
-def accuracy_table(runs, setting, seeds):
+def accuracy_table(runs, setting, seeds, methods):
     groups = GROUPS if setting == 'long-tailed' else ['top1']
     header = ['overall', 'many', 'medium', 'few'][:len(groups)]
     lines = [
@@ -127,7 +127,7 @@ def accuracy_table(runs, setting, seeds):
         '| method | weights | ' + ' | '.join(header) + ' |',
         '|---|---|' + '---|' * len(groups)
     ]
-    for method in METHODS:
+    for method in methods:
         for weights in ('ema', 'raw'):
             cells = [
                 cell([runs[(setting, method, s)][weights][g] for s in seeds
@@ -140,7 +140,7 @@ def accuracy_table(runs, setting, seeds):
         '', '| method | mask ratio (last 50 steps) | pseudo-label accuracy '
         '(confident, last 50 steps) |', '|---|---|---|'
     ]
-    for method in list(METHODS)[1:]:
+    for method in [m for m in methods if m != 'supervised only']:
         stats = [[runs[(setting, method, s)]['train'][k] for s in seeds]
                  for k in ('mask_ratio', 'pseudo_label_acc')]
         lines.append(f'| {method} | ' + ' | '.join(
@@ -191,6 +191,13 @@ def main():
         '--iters', type=int, help='training steps (default: the demos\')')
     parser.add_argument(
         '--settings', nargs='+', default=list(SETTINGS), choices=SETTINGS)
+    parser.add_argument(
+        '--methods',
+        nargs='+',
+        default=list(METHODS),
+        choices=list(METHODS),
+        metavar='METHOD',
+        help=f'subset of: {", ".join(METHODS)}')
     parser.add_argument('--timing-steps', type=int, default=30)
     parser.add_argument(
         '--out', default=osp.join(REPO, 'benchmarks', 'results', 'semi_cls'))
@@ -202,7 +209,7 @@ def main():
     runs, seconds = {}, {}
     for setting in args.settings:
         for seed in args.seeds:
-            for method in METHODS:
+            for method in args.methods:
                 result, took = train_and_evaluate(method, setting, seed,
                                                   args.iters)
                 runs[(setting, method, seed)] = result
@@ -213,7 +220,10 @@ def main():
 
     iters = args.iters or Config.fromfile(config_path(
         'FixMatch', 'balanced')).train_cfg.max_iters
-    tables = [accuracy_table(runs, s, args.seeds) for s in args.settings]
+    tables = [
+        accuracy_table(runs, s, args.seeds, args.methods)
+        for s in args.settings
+    ]
     ratios = [a / b for a, b in zip(times['FixMatch + SAR'],
                                     times['FixMatch'])]
     ratio = cell(ratios, '{:.3f} ± {:.3f}')
