@@ -30,8 +30,8 @@ import torch
 from torch import Tensor, nn
 
 from ..models.heads.bcl_head import BCLHead
-from ..models.losses.semantic_anchor_loss import SemanticAnchorLoss
-from ..models.utils.final_classifier import final_classifier
+from ..models.sar import SemanticAnchorLoss, final_classifier
+from ..models.utils import last_decode_head
 from ..utils.errors import UserInputError
 
 Finder = Callable[[nn.Module], Optional[Tuple[Tensor, str]]]
@@ -62,11 +62,9 @@ def register_class_vectors(kind: str) -> Callable[[Finder], Finder]:
 def classifier_head(model: nn.Module) -> nn.Module:
     """The head whose classifier makes the model's prediction: the (last)
     decode head of a segmentor, ``model.head`` of a classifier."""
-    head = getattr(model, 'decode_head', None)
-    if head is None:
-        head = getattr(model, 'head', None)
-    if isinstance(head, nn.ModuleList):
-        head = head[-1]
+    if getattr(model, 'decode_head', None) is not None:
+        return last_decode_head(model)
+    head = getattr(model, 'head', None)
     if head is None:
         raise UserInputError(
             f'{type(model).__name__} has neither a decode_head (mmseg) nor a '

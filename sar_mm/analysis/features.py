@@ -31,7 +31,7 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader, Subset
 from tqdm import tqdm
 
-from ..models.segmentors.sar_segmentor import capture_classifier_input
+from ..models.sar import capture_classifier_input
 from ..utils.errors import UserInputError
 from .class_vectors import classifier_head
 

@@ -1,2 +1,2 @@
 from . import (backbones, classifiers, data_preprocessors,  # noqa: F401
-               heads, losses, samplers, segmentors, selfsup, utils)
+               heads, losses, samplers, sar, segmentors, selfsup, utils)

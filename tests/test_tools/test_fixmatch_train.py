@@ -28,7 +28,7 @@ def test_fixmatch_sar_demo_trains_and_reports_shot_groups(tmp_path):
     train = [r for r in records if 'loss_u' in r]
     assert [r['step'] for r in train] == list(range(1, 7))
     for key in ('loss_x', 'loss_u', 'mask_ratio', 'loss_sar_anchor',
-                'loss_sar_pull', 'loss_sar_pull_u', 'sar_gate_open'):
+                'sup.loss_sar_pull', 'unsup.loss_sar_pull', 'sar_gate_open'):
         assert all(key in r for r in train), key
     val = [r for r in records if 'accuracy/top1' in r]
     assert len(val) == 1

@@ -10,9 +10,7 @@ from torch import Tensor, nn
 
 from ...utils.errors import UserInputError, is_number_in
 from ..losses.pseudo_label_loss import make_pseudo_labels, pseudo_label_loss
-from ..utils.final_classifier import (capture_input, final_classifier,
-                                      hard_labels)
-from ..utils.sar_builder import build_sar
+from ..sar import build_sar, capture_input, final_classifier, hard_labels
 
 BRANCHES = ('sup', 'unsup_weak', 'unsup_strong')
 
@@ -65,12 +63,13 @@ class FixMatchClassifier(ImageClassifier):
 
     With ``sar=dict()``, Semantic Anchor Regularization (Ge et al., AAAI
     2024; Wang et al., IJCV 2025) joins in, through the same builder as
-    every SAR adapter: the anchor step runs once per training step through
+    every SAR adapter and through its one driver, as the semi-supervised
+    segmentors use it: the anchor step runs once per training step through
     the head's final classifier; labelled features (what that classifier
     reads) are pulled towards the anchor of their label
-    (``loss_sar_pull``), strong-view features towards the anchor of their
-    confident pseudo-label (``loss_sar_pull_u``; unconfident ones are not
-    pulled).
+    (``sup.loss_sar_pull``), strong-view features towards the anchor of
+    their confident pseudo-label (``unsup.loss_sar_pull``, weighted by
+    ``sar.unsup_pull_weight``; unconfident ones are not pulled).
 
     Args:
         backbone (dict): Backbone config.
@@ -137,7 +136,8 @@ class FixMatchClassifier(ImageClassifier):
             num_classes=classifier.out_features,
             feat_channels=classifier.in_features,
             ignore_index=-1,
-            owner=self.owner)
+            owner=self.owner,
+            semi=True)
 
     def _branches(self, inputs, data_samples):
         if not isinstance(inputs, dict) or \
@@ -170,8 +170,8 @@ class FixMatchClassifier(ImageClassifier):
         Returns:
             dict[str, Tensor]: ``loss_x``, ``loss_u``, ``mask_ratio``
             (+ ``pseudo_label_acc``) and, with SAR, ``loss_sar_anchor``,
-            ``loss_sar_pull``, ``loss_sar_pull_u``, ``sar_gate_open``,
-            ``sar_anchor_acc``.
+            ``sup.loss_sar_pull``, ``unsup.loss_sar_pull``,
+            ``sar_gate_open``, ``sar_anchor_acc``.
         """
         views, sup_samples, unsup_samples = self._branches(
             inputs, data_samples)
@@ -199,12 +199,13 @@ class FixMatchClassifier(ImageClassifier):
                 confident.sum().clamp(min=1)
         if with_sar:
             feats_x, _, feats_s = captured[0].split(sizes)
-            losses.update(self.sar.anchor_step(classifier))
-            losses['loss_sar_pull'] = self.sar.gated_pull(
-                feats_x, hard_labels(sup_samples, self.owner))
-            unconfident = self.sar.ignore_index[0]
-            losses['loss_sar_pull_u'] = self.sar.gated_pull(
-                feats_s,
-                pseudo_labels.masked_fill(confidence < self.threshold,
-                                          unconfident))
+            kept = pseudo_labels.masked_fill(confidence < self.threshold,
+                                             self.sar.ignore_index[0])
+            losses.update(
+                self.sar.losses(
+                    classifier, {
+                        'sup': (feats_x, hard_labels(sup_samples,
+                                                     self.owner), 1.),
+                        'unsup': (feats_s, kept, self.sar.unsup_pull_weight)
+                    }))
         return losses

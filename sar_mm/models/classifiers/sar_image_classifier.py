@@ -7,8 +7,7 @@ from mmpretrain.structures import DataSample
 from torch import nn
 
 from ...utils.errors import UserInputError
-from ..utils.final_classifier import final_classifier, losses_with_sar
-from ..utils.sar_builder import build_sar
+from ..sar import build_sar, final_classifier, losses_with_sar
 from .multi_view_classifier import MultiViewImageClassifier
 
 
@@ -22,8 +21,8 @@ class SARClassifierMixin:
 
     The head's final linear classifier (``fc``, the last layer of a stack,
     ViT's ``layers.head``; see
-    :func:`~sar_mm.models.utils.final_classifier`) feeds one
-    :class:`~sar_mm.models.losses.SemanticAnchorLoss`: what it reads (the
+    :func:`~sar_mm.models.sar.final_classifier`) feeds one
+    :class:`~sar_mm.models.sar.SemanticAnchorLoss`: what it reads (the
     features after the head's ``pre_logits``) is pulled towards the class
     anchors, and the anchors go through it. The head's own loss and
     prediction are untouched, so a SAR checkpoint predicts like the base
@@ -33,7 +32,7 @@ class SARClassifierMixin:
     Args:
         sar (dict, optional): The SAR switch, ``sar=dict()`` for the
             reference setting; keys and values are checked by
-            :func:`~sar_mm.models.utils.build_sar`.
+            :func:`~sar_mm.models.sar.build_sar`.
     """
 
     def __init__(self, *args, sar: Optional[dict] = None, **kwargs):

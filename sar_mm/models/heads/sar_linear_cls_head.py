@@ -6,8 +6,7 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 from torch import Tensor
 
-from ..utils.final_classifier import losses_with_sar
-from ..utils.sar_builder import build_sar
+from ..sar import build_sar, losses_with_sar
 
 
 @MODELS.register_module()
@@ -16,7 +15,7 @@ class SARLinearClsHead(LinearClsHead):
 
     Ge et al., AAAI 2024 (https://arxiv.org/abs/2312.11872); Wang et al.,
     IJCV 2025. The classification side of the same
-    :class:`~sar_mm.models.losses.SemanticAnchorLoss` the segmentors use:
+    :class:`~sar_mm.models.sar.SemanticAnchorLoss` the segmentors use:
     the image features the head classifies (``pre_logits``, one D-vector
     per image) are pulled towards their class's semantic anchor, and the
     anchors are made semantic by this head's own ``fc`` (one pull term per

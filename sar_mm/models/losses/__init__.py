@@ -5,11 +5,10 @@ from .gh_loss import GHLoss
 from .logit_adjust_loss import LogitAdjustCELoss
 from .pseudo_label_loss import make_pseudo_labels, pseudo_label_loss
 from .rebalanced_supcon_loss import RebalancedSupConLoss
-from .semantic_anchor_loss import SemanticAnchorLoss
 
 __all__ = [
     'BalancedSupConLoss', 'ClassBalancedCrossEntropyLoss', 'GHLoss',
-    'LogitAdjustCELoss', 'RebalancedSupConLoss', 'SemanticAnchorLoss',
+    'LogitAdjustCELoss', 'RebalancedSupConLoss',
     'check_weighting', 'class_weights', 'make_pseudo_labels',
     'pseudo_label_loss', 'stats_class_weights'
 ]

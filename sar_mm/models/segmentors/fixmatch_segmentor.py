@@ -138,7 +138,7 @@ class FixMatchSegmentor(SemiBaseSegmentor):
             losses[key] = cfg['unsup_weight'] / len(views) * loss
             mixed.append(
                 (view_labels,
-                 (view_conf >= cfg['sar_conf_thresh']) & view_valid))
+                 (view_conf >= cfg['conf_thresh']) & view_valid))
         return mixed
 
     def extra_unsup_losses(self, first_logits: Optional[Tensor], n_sup: int,

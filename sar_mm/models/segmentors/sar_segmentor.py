@@ -1,6 +1,5 @@
 import inspect
-from contextlib import contextmanager
-from typing import Callable, List, Optional
+from typing import List, Optional
 
 import torch
 from mmseg.models.segmentors import CascadeEncoderDecoder, EncoderDecoder
@@ -9,7 +8,9 @@ from mmseg.utils import SampleList
 from torch import Tensor, nn
 
 from ...utils.errors import UserInputError
-from ..utils.sar_builder import build_sar
+from ..sar import (PIXEL_HEADS, anchor_classifier, build_head_sar,
+                   capture_classifier_input)
+from ..utils import last_decode_head
 
 
 #: mmseg decode heads that do not classify each pixel with a fixed 1x1
@@ -33,9 +34,6 @@ UNSUPPORTED_HEADS = {
     "Segmenter's mask transformer: it classifies pixels against class "
     'embeddings computed for each image, not with conv_seg',
 }
-
-_PIXEL_HEADS = 'FCN, PSP, ASPP, UPer, SegFormer, OCR and most mmseg heads'
-
 
 def check_sar_model(model: dict, cascade: bool, segmentor: str) -> None:
     """Refuse, before anything is built, a model SAR cannot regularise.
@@ -61,7 +59,7 @@ def check_sar_model(model: dict, cascade: bool, segmentor: str) -> None:
         raise UserInputError(
             f'SAR cannot regularise {where} ({head_type}), {reason}. SAR '
             f'needs a decode head that classifies every pixel with a 1x1 '
-            f'conv_seg ({_PIXEL_HEADS}); train this config without SAR.')
+            f'conv_seg ({PIXEL_HEADS}); train this config without SAR.')
     if (several or 'num_stages' in model) and not cascade:
         raise UserInputError(
             f'model.decode_head is a cascade of {len(heads or [])} heads '
@@ -100,71 +98,6 @@ def check_sar_config(model: dict) -> None:
                         cls.__name__)
 
 
-@contextmanager
-def capture_classifier_input(head: nn.Module):
-    """Record what a decode head hands to ``cls_seg``.
-
-    ``cls_seg(feat)`` applies the head's dropout and ``conv_seg``; its input
-    is the decode feature SAR pulls towards the anchors, before dropout.
-    Every mmseg decode head computes its logits through ``cls_seg``, which
-    is why SAR needs no per-head subclass.
-    """
-    captured: List[Tensor] = []
-    original = head.cls_seg
-
-    def cls_seg(feat):
-        captured.append(feat)
-        return original(feat)
-
-    head.cls_seg = cls_seg
-    try:
-        yield captured
-    finally:
-        del head.cls_seg
-
-
-def check_pixel_classifier(head: nn.Module, needed_by: str) -> None:
-    """Refuse, in one line, a decode head whose output is not multi-class
-    pixel scores from a 1x1 ``conv_seg`` reached through ``cls_seg()``.
-
-    Args:
-        head (nn.Module): The decode head.
-        needed_by (str): What needs it, for the message, e.g. ``'SAR'``.
-    """
-    head_type = type(head).__name__
-    if not isinstance(getattr(head, 'conv_seg', None), nn.Conv2d) or \
-            not callable(getattr(head, 'cls_seg', None)):
-        raise UserInputError(
-            f'{needed_by} needs a decode head that classifies pixels with a '
-            f'1x1 conv_seg through cls_seg(); {head_type} has none. Use '
-            f'a head that does ({_PIXEL_HEADS}).')
-    if head.out_channels != head.num_classes:
-        raise UserInputError(
-            f'{needed_by} needs a multi-class classifier, but {head_type} is '
-            f'in binary mode (out_channels={head.out_channels}).')
-
-
-def build_head_sar(sar: Optional[dict], head: nn.Module,
-                   owner: str) -> nn.Module:
-    """The SAR core for a decode head: its classes, the channels of its
-    classifier input and its ignore index, through :func:`build_sar`."""
-    check_pixel_classifier(head, 'SAR')
-    return build_sar(
-        sar,
-        MODELS,
-        num_classes=head.num_classes,
-        feat_channels=head.conv_seg.in_channels,
-        ignore_index=head.ignore_index,
-        owner=f'{owner} ({type(head).__name__})')
-
-
-def anchor_classifier(head: nn.Module) -> Callable[[Tensor], Tensor]:
-    """The head's ``conv_seg`` as a map from (C, D) anchors to (C, C)
-    logits, the classifier :class:`SemanticAnchorLoss` needs."""
-    conv_seg = head.conv_seg
-    return lambda anchors: conv_seg(anchors[:, :, None, None]).flatten(1)
-
-
 class SARSegmentorMixin:
     """Adds Semantic Anchor Regularization to an mmseg segmentor.
 
@@ -191,8 +124,7 @@ class SARSegmentorMixin:
     @property
     def sar_head(self) -> nn.Module:
         """The decode head SAR regularises: the last one of a cascade."""
-        head = self.decode_head
-        return head[-1] if isinstance(head, nn.ModuleList) else head
+        return last_decode_head(self)
 
     def _decode_head_forward_train(self, inputs: List[Tensor],
                                    data_samples: SampleList) -> dict:
@@ -206,7 +138,8 @@ class SARSegmentorMixin:
                 f'{type(head).__name__}.forward() did not call cls_seg(), so '
                 f'SAR cannot see its features.')
         losses.update(
-            self.sar(captured[-1], labels, classifier=anchor_classifier(head)))
+            self.sar.losses(anchor_classifier(head),
+                            {'': (captured[-1], labels, 1.)}))
         return losses
 
 

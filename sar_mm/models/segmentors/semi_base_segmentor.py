@@ -2,26 +2,30 @@ import copy
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
-import torch.nn.functional as F
 from mmengine.model import BaseModel
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import SampleList, add_prefix
-from torch import Tensor, nn
+from torch import Tensor
 
 from ...utils.errors import UserInputError, is_number_in
 from ..data_preprocessors import MultiBranchDataPreprocessor
-from .sar_segmentor import (SARSegmentorMixin, anchor_classifier,
-                            build_head_sar, capture_classifier_input,
-                            check_pixel_classifier)
+from ..sar import (anchor_classifier, build_head_sar,
+                   capture_classifier_input, check_pixel_classifier,
+                   pool_pseudo_labels)
+from ..utils import decode_heads, last_decode_head
+from .sar_segmentor import SARSegmentorMixin
 
-
-def decode_heads(segmentor: EncoderDecoder) -> List[nn.Module]:
-    """The decode heads of a segmentor: one, or each stage of a cascade."""
-    head = segmentor.decode_head
-    return list(head) if isinstance(head, nn.ModuleList) else [head]
+#: semi_train_cfg keys that SAR's own settings replaced, and where to go.
+_MOVED_KEYS = {
+    'sar_conf_thresh':
+    'SAR pulls the unlabelled pixels the pseudo-label loss keeps '
+    '(conf_thresh); remove it',
+    'sar_unsup_weight':
+    'set sar=dict(unsup_pull_weight=...) instead',
+}
 
 
 def decode_stages(segmentor: EncoderDecoder,
@@ -86,7 +90,11 @@ class SemiBaseSegmentor(BaseModel):
       ``teacher.*`` and ``sar.*`` entries are training state that such a
       load reports as unexpected and skips.
     - ``sar=dict()`` adds Semantic Anchor Regularization through the same
-      core and builder as ``SAREncoderDecoder``, on the last decode head.
+      core and builder as ``SAREncoderDecoder``, on the last decode head:
+      one anchor step per training step, the labelled features pulled
+      with their ground truth (``sup.loss_sar_pull``) and the strong
+      views' with the pseudo-labels the unlabelled loss keeps
+      (``unsup.loss_sar_pull``, weighted by ``sar.unsup_pull_weight``).
 
     Args:
         segmentor (dict): The mmseg segmentor config to train.
@@ -109,10 +117,7 @@ class SemiBaseSegmentor(BaseModel):
         sup_weight=0.5,
         unsup_weight=0.5,
         # pseudo-labels from an EMA teacher (needs MeanTeacherHook)
-        ema_teacher=False,
-        # SAR pulls of unlabelled pixels: least confidence, weight
-        sar_conf_thresh=0.95,
-        sar_unsup_weight=1.0)
+        ema_teacher=False)
     sup_branch = 'sup'
     weak_branch = 'unsup_weak'
     #: Strong views of the unlabelled samples, one loss term each.
@@ -152,7 +157,7 @@ class SemiBaseSegmentor(BaseModel):
             self.teacher = MODELS.build(segmentor)
             self.teacher.requires_grad_(False)
         self.sar = None if sar is None else build_head_sar(
-            sar, heads[-1], owner)
+            sar, heads[-1], owner, semi=True)
         # set by MeanTeacherHook once the teacher holds the student's weights
         self.teacher_synced = False
         self.register_state_dict_post_hook(_student_keys_to_top)
@@ -180,6 +185,11 @@ class SemiBaseSegmentor(BaseModel):
     def _merge_semi_train_cfg(self, semi_train_cfg: Optional[dict]) -> dict:
         cfg = dict(self.default_semi_train_cfg)
         given = dict(semi_train_cfg or {})
+        moved = sorted(set(given) & set(_MOVED_KEYS))
+        if moved:
+            raise UserInputError(
+                f'semi_train_cfg.{moved[0]} of {type(self).__name__} is no '
+                f'longer a setting: {_MOVED_KEYS[moved[0]]}.')
         unknown = sorted(set(given) - set(cfg))
         if unknown:
             raise UserInputError(
@@ -235,7 +245,7 @@ class SemiBaseSegmentor(BaseModel):
 
     @property
     def last_head(self) -> BaseDecodeHead:
-        return decode_heads(self.student)[-1]
+        return last_decode_head(self.student)
 
     def check_branches(self, inputs: Dict[str, Tensor],
                        data_samples: Dict[str, SampleList]) -> None:
@@ -255,12 +265,12 @@ class SemiBaseSegmentor(BaseModel):
                 f'the branches of a training batch differ in image size '
                 f'({sizes}); set the data preprocessor\'s size to the crop '
                 f'size so that every branch is padded to it.')
-        for sample in data_samples[self.strong_branches[0]][:1]:
-            if 'cutmix_box' not in sample.metainfo:
+        for branch in self.strong_branches:
+            if 'cutmix_box' not in data_samples[branch][0].metainfo:
                 raise UserInputError(
-                    f"the strong views carry no 'cutmix_box': end their "
-                    f"pipeline with dict(type='RandomCutMixBox') and "
-                    f"PackSegInputs(meta_keys=(..., 'cutmix_box')).")
+                    f"the strong view {branch!r} carries no 'cutmix_box': "
+                    f"end its pipeline with dict(type='RandomCutMixBox') "
+                    f"and PackSegInputs(meta_keys=(..., 'cutmix_box')).")
 
     def upsample(self, logits: Tensor, size: torch.Size) -> Tensor:
         return resize(
@@ -358,47 +368,22 @@ class SemiBaseSegmentor(BaseModel):
     def sar_losses(self, sup_feats: Tensor, sup_labels: Tensor,
                    unsup_feats: Tensor, pseudo_labels: Tensor,
                    keep: Tensor) -> dict:
-        """SAR once per step: the anchor loss, gate and EMA; the labelled
-        pull with the ground truth; the unlabelled pull with confident
-        pseudo-labels.
+        """SAR's losses through its one driver: the labelled pull with the
+        ground truth, the unlabelled pull with the kept pseudo-labels.
 
         Args:
             sup_feats (Tensor): Labelled classifier inputs (N, D, h, w).
             sup_labels (Tensor): Their ground truth (N, H, W).
             unsup_feats (Tensor): Strong-view classifier inputs (M, D, h, w).
             pseudo_labels (Tensor): Their (CutMixed) pseudo-labels (M, H, W).
-            keep (Tensor): (M, H, W) bool: confident enough for SAR and not
-                padding.
+            keep (Tensor): (M, H, W) bool: kept by the pseudo-label loss
+                and not padding.
         """
-        losses = self.sar.anchor_step(anchor_classifier(self.last_head))
-        losses['sup.loss_sar_pull'] = self.sar.gated_pull(
-            sup_feats, sup_labels)
         targets = pool_pseudo_labels(pseudo_labels, keep,
                                      unsup_feats.shape[2:],
                                      self.sar.ignore_index[0])
-        losses['unsup.loss_sar_pull'] = self.semi_train_cfg[
-            'sar_unsup_weight'] * self.sar.gated_pull(unsup_feats, targets)
-        return losses
-
-
-def pool_pseudo_labels(labels: Tensor, keep: Tensor, size: torch.Size,
-                       ignore_index: int) -> Tensor:
-    """Pseudo-labels at feature resolution for SAR's pull.
-
-    A feature cell keeps its label only if every pixel it covers is kept
-    and carries the same label (min-pooling of ``keep``, label max equal to
-    label min), so CutMix borders, padding and unconfident pixels drop out.
-
-    Args:
-        labels (Tensor): (N, H, W) pseudo-labels.
-        keep (Tensor): (N, H, W) bool.
-        size (torch.Size): Feature size (h, w).
-        ignore_index (int): Label of the cells dropped.
-    """
-    labels = labels[:, None].float()
-    all_kept = -F.adaptive_max_pool2d(-keep[:, None].float(), size)
-    high = F.adaptive_max_pool2d(labels, size)
-    low = -F.adaptive_max_pool2d(-labels, size)
-    uniform = (all_kept > 0) & (high == low)
-    return torch.where(uniform, high,
-                       torch.full_like(high, ignore_index))[:, 0].long()
+        return self.sar.losses(
+            anchor_classifier(self.last_head), {
+                'sup': (sup_feats, sup_labels, 1.),
+                'unsup': (unsup_feats, targets, self.sar.unsup_pull_weight)
+            })

@@ -150,13 +150,13 @@ def test_sar_anchor_step_once_and_both_pulls():
         torch.testing.assert_close(losses[key], expected[key])
     anchors = sar.semantic_anchors
     pull_x = 0.5 * (feats_x - anchors[SUP_LABELS]).pow(2).mean()
-    torch.testing.assert_close(losses['loss_sar_pull'], pull_x)
+    torch.testing.assert_close(losses['sup.loss_sar_pull'], pull_x)
     # strong views: only the confident ones, towards their pseudo-label
     confidence, labels = probs.max(dim=1)
     keep = confidence >= model.threshold
     assert 0 < keep.sum() < 8
     pull_u = 0.5 * (feats_s[keep] - anchors[labels[keep]]).pow(2).mean()
-    torch.testing.assert_close(losses['loss_sar_pull_u'], pull_u)
+    torch.testing.assert_close(losses['unsup.loss_sar_pull'], pull_u)
 
 
 def test_train_step_and_prediction_through_the_preprocessor():
@@ -171,8 +171,9 @@ def test_train_step_and_prediction_through_the_preprocessor():
     from mmengine.optim import OptimWrapper
     wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.01))
     log = model.train_step(data, wrapper)
-    assert {'loss', 'loss_x', 'loss_u', 'loss_sar_anchor', 'loss_sar_pull',
-            'loss_sar_pull_u', 'mask_ratio'} <= set(log)
+    assert {'loss', 'loss_x', 'loss_u', 'loss_sar_anchor',
+            'sup.loss_sar_pull', 'unsup.loss_sar_pull',
+            'mask_ratio'} <= set(log)
     assert torch.isfinite(log['loss'])
     model.eval()
     plain = dict(inputs=data['inputs']['sup'], data_samples=None)

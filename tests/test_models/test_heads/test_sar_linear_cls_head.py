@@ -4,7 +4,7 @@ from mmpretrain.models.heads import LinearClsHead
 from mmpretrain.structures import DataSample
 
 from sar_mm.models.heads import SARLinearClsHead
-from sar_mm.models.losses import SemanticAnchorLoss
+from sar_mm.models.sar import SemanticAnchorLoss
 from sar_mm.utils import UserInputError
 
 

@@ -11,7 +11,6 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 from mmseg.registry import MODELS
 
-from sar_mm.models.segmentors.semi_base_segmentor import pool_pseudo_labels
 from sar_mm.utils import UserInputError
 from tests.utils import TINY_SEMI, training_batches
 
@@ -157,18 +156,6 @@ def test_supervised_losses_are_the_segmentors_weighted(cfg, data):
     assert torch.isfinite(sum(v for k, v in losses.items() if 'loss' in k))
 
 
-def test_pool_pseudo_labels_by_hand():
-    labels = torch.tensor([[[1, 1, 2, 2],
-                            [1, 1, 2, 3],
-                            [4, 4, 5, 5],
-                            [4, 4, 5, 5]]])
-    keep = torch.ones_like(labels, dtype=torch.bool)
-    keep[0, 3, 3] = False
-    # cells: uniform 1 | mixed 2/3 ; uniform 4 | one pixel not kept
-    assert pool_pseudo_labels(labels, keep, (2, 2), 255).tolist() == [
-        [[1, 255], [4, 255]]]
-
-
 def test_sar_pulls_only_confident_uniform_cells(cfg, data):
     model = build(cfg, sar=dict())
     sar = model.sar
@@ -179,10 +166,12 @@ def test_sar_pulls_only_confident_uniform_cells(cfg, data):
     n_sup = len(data['inputs']['sup'])
     _, _, logits, _ = recorded_loss(model, data)
     labels, conf, valid = mixed_pseudo_labels(model, data, logits[0][n_sup:])
-    # a SAR threshold between the cells' least confidences
+    # a threshold between the cells' least confidences: SAR pulls what
+    # the pseudo-label loss keeps
     cell_min = (conf * valid).unfold(1, 8, 8).unfold(2, 8, 8).amin((-1, -2))
     threshold = cell_min.median().item()
-    model.semi_train_cfg['sar_conf_thresh'] = threshold
+    model.semi_train_cfg['conf_thresh'] = threshold
+    sar.unsup_pull_weight = 0.5
     losses, _, _, feats = recorded_loss(model, data)
     strong_feats = feats[1]
     total, kept, cells = 0.0, 0, 0
@@ -201,8 +190,7 @@ def test_sar_pulls_only_confident_uniform_cells(cfg, data):
                 total += (strong_feats[i, :, cy, cx] -
                           target).pow(2).mean().item()
     assert 0 < kept < cells
-    expected = sar.pull_weight * model.semi_train_cfg[
-        'sar_unsup_weight'] * total / kept
+    expected = sar.pull_weight * 0.5 * total / kept
     assert losses['unsup.loss_sar_pull'].item() == pytest.approx(
         expected, rel=1e-4)
     # labelled pixels are pulled with their ground truth

@@ -12,8 +12,8 @@ from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 
 from benchmarks.common import fake_seg_batch
-from sar_mm.models.segmentors import (capture_classifier_input,
-                                      check_sar_config)
+from sar_mm.models.sar import capture_classifier_input
+from sar_mm.models.segmentors import check_sar_config
 from sar_mm.utils import UserInputError
 from tests.utils import REPO
 

@@ -7,7 +7,7 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
-from sar_mm.models.losses import SemanticAnchorLoss
+from sar_mm.models.sar import SemanticAnchorLoss
 from tests.utils import free_port
 
 
@@ -263,3 +263,58 @@ def test_split_api_equals_forward_and_pulls_each_feature_set():
     target = two.semantic_anchors[half[1]]  # (3, 3, D)
     expected = 0.1 * (feats[1].movedim(0, -1) - target).pow(2).mean()
     torch.testing.assert_close(two.gated_pull(feats, half), expected)
+
+
+def test_the_driver_runs_one_anchor_step_and_each_weighted_pull():
+    """losses(): the one sequence every adapter uses, with the one key
+    scheme; a pull weighted 0 is exactly 0 and the anchor step is not
+    repeated per pull."""
+    torch.manual_seed(0)
+    sar = SemanticAnchorLoss(num_classes=3, feat_channels=4).train()
+    reference = copy.deepcopy(sar)
+    calls = []
+
+    def classifier(anchors):
+        calls.append(anchors.shape)
+        return torch.eye(3) * 9 + 0 * anchors[:, :3]
+
+    sup, unsup = torch.randn(2, 4, 3, 3), torch.randn(5, 4)
+    sup_labels = torch.randint(0, 3, (2, 3, 3))
+    unsup_labels = torch.tensor([0, 255, 2, 1, 255])
+    losses = sar.losses(classifier, {
+        'sup': (sup, sup_labels, 1.),
+        'unsup': (unsup, unsup_labels, 0.5),
+        'other': (unsup, unsup_labels, 0.)
+    })
+    assert calls == [(3, 4)]
+    assert set(losses) == {
+        'loss_sar_anchor', 'sar_gate_open', 'sar_anchor_acc',
+        'sup.loss_sar_pull', 'unsup.loss_sar_pull', 'other.loss_sar_pull'
+    }
+    expected = reference.anchor_step(classifier)
+    for key in expected:
+        torch.testing.assert_close(losses[key], expected[key])
+    anchors = sar.semantic_anchors
+    by_hand_sup = (sup.movedim(1, -1) - anchors[sup_labels]).pow(2).mean()
+    kept = unsup_labels != 255
+    by_hand_unsup = (unsup[kept] - anchors[unsup_labels[kept]]).pow(2).mean()
+    torch.testing.assert_close(losses['sup.loss_sar_pull'],
+                               0.1 * by_hand_sup)
+    torch.testing.assert_close(losses['unsup.loss_sar_pull'],
+                               0.5 * 0.1 * by_hand_unsup)
+    assert losses['other.loss_sar_pull'].item() == 0
+    # a supervised model's single pull keeps the plain key
+    assert 'loss_sar_pull' in sar.losses(classifier, {'': (sup, sup_labels,
+                                                          1.)})
+
+
+def test_the_driver_checks_every_feature_set_before_any_state_changes():
+    sar = SemanticAnchorLoss(num_classes=3, feat_channels=4).train()
+    before = copy.deepcopy(sar.state_dict())
+    with pytest.raises(ValueError, match='built for 4 feature channels'):
+        sar.losses(lambda a: torch.eye(3) * 9, {
+            'sup': (torch.randn(2, 4), torch.zeros(2).long(), 1.),
+            'unsup': (torch.randn(2, 5), torch.zeros(2).long(), 1.)
+        })
+    for key, value in before.items():
+        assert torch.equal(sar.state_dict()[key], value)

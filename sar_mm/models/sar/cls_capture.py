@@ -18,7 +18,7 @@ from mmpretrain.structures import DataSample
 from torch import Tensor, nn
 
 from ...utils.errors import UserInputError
-from .cosine_linear import CosineLinear
+from ..utils.cosine_linear import CosineLinear
 
 # Where mmpretrain heads keep their classifier: fc (LinearClsHead and its
 # subclasses, StackedLinearClsHead's last block, BCLHead's cosine fc) and
@@ -35,12 +35,12 @@ def _get_path(module: nn.Module, path: str):
     return module
 
 
-def final_classifier(head: nn.Module, user: str = 'SAR') -> nn.Module:
+def final_classifier(head: nn.Module, owner: str = 'SAR') -> nn.Module:
     """The linear layer that computes a single-label head's logits.
 
     Args:
         head (nn.Module): An mmpretrain classification head.
-        user (str): Who asks, for the messages.
+        owner (str): Who asks, for the messages.
 
     Returns:
         nn.Module: An ``nn.Linear`` or
@@ -53,16 +53,16 @@ def final_classifier(head: nn.Module, user: str = 'SAR') -> nn.Module:
             final linear classifier, naming the head type.
     """
     if head is None:
-        raise UserInputError(f'{user} needs a classification head; the '
+        raise UserInputError(f'{owner} needs a classification head; the '
                              f'model has none (model.head=None).')
     head_type = type(head).__name__
     if isinstance(head, MultiLabelClsHead):
         raise UserInputError(
-            f'{user} needs single-label classification (one class per '
+            f'{owner} needs single-label classification (one class per '
             f'image); {head_type} is a multi-label head.')
     if _get_path(head, 'layers.head_dist') is not None:
         raise UserInputError(
-            f'{user} needs one final linear classifier; {head_type} averages '
+            f'{owner} needs one final linear classifier; {head_type} averages '
             f'two (class and distillation token). Use '
             f'VisionTransformerClsHead.')
     for path in _CLASSIFIER_PATHS:
@@ -74,12 +74,12 @@ def final_classifier(head: nn.Module, user: str = 'SAR') -> nn.Module:
         if type(module) in _LINEAR_TYPES:
             if module.out_features != getattr(head, 'num_classes', None):
                 raise UserInputError(
-                    f'{user}: the classifier {head_type}.{path} has '
+                    f'{owner}: the classifier {head_type}.{path} has '
                     f'{module.out_features} outputs but the head has '
                     f'num_classes={getattr(head, "num_classes", None)}.')
             return module
     raise UserInputError(
-        f'{user} needs a head whose logits come from one final linear '
+        f'{owner} needs a head whose logits come from one final linear '
         f'classifier (fc or layers.head: LinearClsHead, '
         f'StackedLinearClsHead, VisionTransformerClsHead, BCLHead...); '
         f'{head_type} has none.')
@@ -97,7 +97,7 @@ def capture_input(module: nn.Module) -> Iterator[List[Tensor]]:
         handle.remove()
 
 
-def hard_labels(data_samples: Sequence[DataSample], user: str) -> Tensor:
+def hard_labels(data_samples: Sequence[DataSample], owner: str) -> Tensor:
     """One class index per image, as a (N, ) tensor.
 
     Raises:
@@ -105,7 +105,7 @@ def hard_labels(data_samples: Sequence[DataSample], user: str) -> Tensor:
     """
     if 'gt_score' in data_samples[0]:
         raise UserInputError(
-            f'{user} pulls every image towards the anchor of its hard '
+            f'{owner} pulls every image towards the anchor of its hard '
             f'label, so it does not support batch augmentations (Mixup, '
             f'CutMix) or one-hot label scores; remove model.train_cfg.'
             f'augments / data_preprocessor.to_onehot.')
@@ -115,7 +115,7 @@ def hard_labels(data_samples: Sequence[DataSample], user: str) -> Tensor:
 def losses_with_sar(sar: nn.Module, classifier: nn.Module,
                     data_samples: Sequence[DataSample],
                     head_losses: Callable[[], Dict[str, Tensor]],
-                    user: str) -> Dict[str, Tensor]:
+                    owner: str) -> Dict[str, Tensor]:
     """A head's own losses plus SAR on what its final classifier reads.
 
     Args:
@@ -125,15 +125,15 @@ def losses_with_sar(sar: nn.Module, classifier: nn.Module,
         data_samples (Sequence[DataSample]): The batch, with hard labels.
         head_losses (Callable): Computes the head's losses; it must call
             ``classifier`` once, on the images of ``data_samples``.
-        user (str): Who asks, for the messages.
+        owner (str): Who asks, for the messages.
     """
-    labels = hard_labels(data_samples, user)
+    labels = hard_labels(data_samples, owner)
     with capture_input(classifier) as captured:
         losses = head_losses()
     if len(captured) != 1:
         raise RuntimeError(
-            f'{user}: the head called its final classifier '
+            f'{owner}: the head called its final classifier '
             f'{len(captured)} times in loss(); SAR reads its input from '
             f'exactly one call.')
-    losses.update(sar(captured[0], labels, classifier=classifier))
+    losses.update(sar.losses(classifier, {'': (captured[0], labels, 1.)}))
     return losses

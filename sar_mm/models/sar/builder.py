@@ -4,10 +4,12 @@ from typing import Optional, Sequence, Union
 from mmengine.registry import Registry
 
 from ...utils.errors import UserInputError
-from ..losses.semantic_anchor_loss import SemanticAnchorLoss
+from .semantic_anchor_loss import SemanticAnchorLoss
 
 # Set by the adapter from the model it wraps, never by the user.
 _FROM_MODEL = ('num_classes', 'feat_channels')
+# Meaningful only where unlabelled features are pulled.
+_SEMI_ONLY = ('unsup_pull_weight', )
 
 
 def sar_keys() -> list:
@@ -22,7 +24,8 @@ def build_sar(sar: Optional[dict],
               num_classes: int,
               feat_channels: int,
               ignore_index: Union[int, Sequence[int]],
-              owner: str) -> SemanticAnchorLoss:
+              owner: str,
+              semi: bool = False) -> SemanticAnchorLoss:
     """Build the SAR core for an adapter, from the user's ``sar=dict(...)``.
 
     Every adapter (segmentors, classification heads, semi-supervised
@@ -41,6 +44,8 @@ def build_sar(sar: Optional[dict],
             unless the user gives ``sar.ignore_index``.
         owner (str): What is being built, for the messages, e.g.
             ``'SAREncoderDecoder (FCNHead)'``.
+        semi (bool): Whether the adapter is semi-supervised; only then may
+            the user set the unlabelled pull's settings.
     """
     if sar is None:
         sar = {}
@@ -56,6 +61,13 @@ def build_sar(sar: Optional[dict],
             f'from the classifier SAR wraps (the head\'s num_classes and '
             f'input channels). Remove it from sar=dict(...) and set '
             f'num_classes on the head.')
+    semi_only = sorted(set(sar) & set(_SEMI_ONLY))
+    if semi_only and not semi:
+        raise UserInputError(
+            f'sar.{semi_only[0]} of {owner} weights the pull of unlabelled '
+            f'features, which only semi-supervised models have '
+            f'(FixMatchSegmentor, UniMatchSegmentor, FixMatchClassifier); '
+            f'remove it.')
     valid = sar_keys()
     unknown = sorted(set(sar) - set(valid) - {'type'})
     if unknown:

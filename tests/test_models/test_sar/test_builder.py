@@ -4,14 +4,13 @@ import torch
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 from mmseg.registry import MODELS as SEG_MODELS
 
-from sar_mm.models.losses import SemanticAnchorLoss
-from sar_mm.models.utils import build_sar, sar_keys
+from sar_mm.models.sar import SemanticAnchorLoss, build_sar, sar_keys
 from sar_mm.utils import UserInputError
 
 
-def build(sar, registry=SEG_MODELS):
+def build(sar, registry=SEG_MODELS, semi=False):
     return build_sar(sar, registry, num_classes=5, feat_channels=8,
-                     ignore_index=255, owner='TestAdapter')
+                     ignore_index=255, owner='TestAdapter', semi=semi)
 
 
 def test_defaults_are_the_reference_setting():
@@ -21,6 +20,7 @@ def test_defaults_are_the_reference_setting():
     assert (sar.pull_weight, sar.anchor_weight, sar.filter_conf,
             sar.update_conf, sar.momentum) == (0.1, 1.0, 0.9, 0.8, 0.999)
     assert sar.ignore_index == (255, )
+    assert sar.unsup_pull_weight == 1.0
     assert build(dict()).momentum == 0.999
 
 
@@ -33,8 +33,17 @@ def test_user_values_and_ignore_index_override_the_adapter():
 def test_valid_keys_are_the_core_arguments():
     assert sar_keys() == [
         'anchor_weight', 'filter_conf', 'ignore_index', 'momentum',
-        'pull_weight', 'update_conf'
+        'pull_weight', 'seed', 'unsup_pull_weight', 'update_conf'
     ]
+
+
+def test_unlabelled_pull_weight_is_for_semi_supervised_adapters_only():
+    assert build(dict(unsup_pull_weight=0.5),
+                 semi=True).unsup_pull_weight == 0.5
+    with pytest.raises(UserInputError, match=r'sar.unsup_pull_weight of '
+                       r'TestAdapter weights the pull of unlabelled '
+                       r'features.*remove it'):
+        build(dict(unsup_pull_weight=0.5))
 
 
 @pytest.mark.parametrize('sar,match', [
@@ -50,6 +59,8 @@ def test_valid_keys_are_the_core_arguments():
     (dict(pull_weight=-1), r'pull_weight must be a number in \[0, inf\]'),
     (dict(anchor_weight=True), 'anchor_weight must be a number'),
     (dict(ignore_index='255'), 'ignore_index must be an int'),
+    (dict(seed=-1), 'seed must be a non-negative int or None, got -1'),
+    (dict(seed=1.5), 'seed must be a non-negative int'),
     (dict(type='CrossEntropyLoss'), 'sar.type of TestAdapter must name '
      'SemanticAnchorLoss'),
     ([0.1], 'sar of TestAdapter must be a dict'),
@@ -64,16 +75,3 @@ def test_num_classes_below_two_is_refused():
     with pytest.raises(UserInputError, match='>= 2 classes'):
         build_sar(None, SEG_MODELS, num_classes=1, feat_channels=8,
                   ignore_index=255, owner='binary head')
-
-
-def test_building_sar_leaves_the_global_rng_alone():
-    """One seed, the same weights for the model around SAR with or
-    without it: SAR draws its anchors from a copy of the RNG."""
-    torch.manual_seed(0)
-    first = build(None)
-    after = torch.rand(3)
-    torch.manual_seed(0)
-    assert torch.equal(torch.rand(3), after)
-    torch.manual_seed(0)
-    second = build(None)
-    assert torch.equal(first.predefined_anchors, second.predefined_anchors)

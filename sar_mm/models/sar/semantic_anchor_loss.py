@@ -1,5 +1,5 @@
 import math
-from typing import Callable, Dict, Optional, Sequence, Union
+from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -99,6 +99,9 @@ class SemanticAnchorLoss(nn.Module):
             Defaults to 0.999.
         ignore_index (int | Sequence[int]): Label values without a class.
             Defaults to 255.
+        unsup_pull_weight (float): Semi-supervised models only: weight of
+            the pull of unlabelled features towards the anchors of their
+            kept pseudo-labels, on top of ``pull_weight``. Defaults to 1.0.
         seed (int, optional): Seed of SAR's own generator, which draws the
             predefined anchors and initialises the projector. Defaults to
             the run's seed (see :func:`sar_generator`); the global
@@ -114,6 +117,7 @@ class SemanticAnchorLoss(nn.Module):
                  update_conf: float = 0.8,
                  momentum: float = 0.999,
                  ignore_index: Union[int, Sequence[int]] = 255,
+                 unsup_pull_weight: float = 1.0,
                  seed: Optional[int] = None):
         super().__init__()
         if num_classes < 2:
@@ -125,7 +129,8 @@ class SemanticAnchorLoss(nn.Module):
                 ('anchor_weight', anchor_weight, 0, float('inf')),
                 ('filter_conf', filter_conf, 0, 1),
                 ('update_conf', update_conf, 0, 1),
-                ('momentum', momentum, 0, 1)):
+                ('momentum', momentum, 0, 1),
+                ('unsup_pull_weight', unsup_pull_weight, 0, float('inf'))):
             if not is_number_in(value, low, high):
                 raise ValueError(
                     f'{name} must be a number in [{low}, {high}], got '
@@ -145,6 +150,7 @@ class SemanticAnchorLoss(nn.Module):
         self.update_conf = update_conf
         self.momentum = momentum
         self.ignore_index = ignore
+        self.unsup_pull_weight = unsup_pull_weight
 
         if seed is not None and (not isinstance(seed, int)
                                  or isinstance(seed, bool) or seed < 0):
@@ -170,7 +176,8 @@ class SemanticAnchorLoss(nn.Module):
                 f'anchor_weight={self.anchor_weight}, '
                 f'filter_conf={self.filter_conf}, '
                 f'update_conf={self.update_conf}, momentum={self.momentum}, '
-                f'ignore_index={self.ignore_index}')
+                f'ignore_index={self.ignore_index}, '
+                f'unsup_pull_weight={self.unsup_pull_weight}')
 
     def anchor_loss(self, logits: Tensor) -> Tensor:
         """Confidence-filtered, re-weighted CE of each anchor to its class.
@@ -303,15 +310,11 @@ class SemanticAnchorLoss(nn.Module):
     def gated_pull(self, feats: Tensor, labels: Tensor) -> Tensor:
         """The weighted pull loss, exactly 0 while the gate is closed.
 
-        Call it once per set of features after :meth:`anchor_step`, e.g.
-        for labelled features with their ground truth and, in
-        semi-supervised training, for unlabelled ones with their confident
-        pseudo-labels (the rest set to an ignore value).
-
         Args:
             feats (Tensor): (N, D, ...) features the classifier takes, e.g.
                 (N, D, h, w) decode features or (N, D) image features.
-            labels (Tensor): (N, ...) integer labels.
+            labels (Tensor): (N, ...) integer labels; positions with an
+                ignore value are not pulled.
         """
         self._check_channels(feats)
         # Multiplying by the gate instead of branching on it avoids a
@@ -319,23 +322,40 @@ class SemanticAnchorLoss(nn.Module):
         return self.pull_weight * self.pull_loss(feats,
                                                  labels) * self.gate_open
 
-    def forward(self, feats: Tensor, labels: Tensor,
-                classifier: Callable[[Tensor], Tensor]) -> Dict[str, Tensor]:
-        """Compute the SAR losses and update the anchors (in training):
-        :meth:`anchor_step`, then :meth:`gated_pull` of ``feats``.
+    def losses(self, classifier: Callable[[Tensor], Tensor],
+               pulls: Dict[str, Tuple[Tensor, Tensor, float]]
+               ) -> Dict[str, Tensor]:
+        """SAR's losses for one training step; every adapter calls this.
+
+        :meth:`anchor_step` once, then one :meth:`gated_pull` per entry of
+        ``pulls``, e.g. labelled features with their ground truth and, in
+        semi-supervised training, unlabelled ones with their kept
+        pseudo-labels (the rest set to an ignore value).
 
         Args:
-            feats (Tensor): (N, D, ...) features the classifier takes.
-            labels (Tensor): (N, ...) integer labels.
             classifier (Callable): Maps (C, D) anchors to (C, C) logits with
                 the task's own classifier.
+            pulls (dict): ``name: (feats, labels, weight)``, with ``feats``
+                (N, D, ...), ``labels`` (N, ...) and ``weight`` multiplying
+                that pull. The name is the data branch the features come
+                from: ``''`` for a supervised model, ``'sup'`` and
+                ``'unsup'`` for a semi-supervised one.
 
         Returns:
-            dict[str, Tensor]: ``loss_sar_anchor`` and ``loss_sar_pull``
-            (weighted), plus ``sar_gate_open`` and ``sar_anchor_acc`` for
-            the log.
+            dict[str, Tensor]: ``loss_sar_anchor``, one
+            ``loss_sar_pull`` (name ``''``) or ``{name}.loss_sar_pull`` per
+            pull, all weighted, plus ``sar_gate_open`` and
+            ``sar_anchor_acc`` for the log.
         """
-        self._check_channels(feats)  # before anchor_step changes any state
+        for feats, _, _ in pulls.values():
+            self._check_channels(feats)  # before anchor_step changes state
         losses = self.anchor_step(classifier)
-        losses['loss_sar_pull'] = self.gated_pull(feats, labels)
+        for name, (feats, labels, weight) in pulls.items():
+            key = f'{name}.loss_sar_pull' if name else 'loss_sar_pull'
+            losses[key] = weight * self.gated_pull(feats, labels)
         return losses
+
+    def forward(self, feats: Tensor, labels: Tensor,
+                classifier: Callable[[Tensor], Tensor]) -> Dict[str, Tensor]:
+        """:meth:`losses` with one pull of labelled ``feats``, weight 1."""
+        return self.losses(classifier, {'': (feats, labels, 1.)})
