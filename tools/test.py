@@ -114,7 +114,7 @@ def main():
     if args.out is not None:
         set_output_dir(cfg, args.out)
     check_datasets(cfg)
-    add_default_hooks(cfg, ('DataCheckHook', 'CheckpointFitHook'))
+    add_default_hooks(cfg, extra=('CheckpointFitHook', ))
     runner = build_runner(cfg)
     runner.test()
 

@@ -58,8 +58,7 @@ def main():
     set_resume(cfg, args.resume)
     check_datasets(cfg)
     check_multi_source_loaders(cfg)
-    add_default_hooks(cfg,
-                      ('DataCheckHook', 'ClassCountsHook', 'RNGStateHook'))
+    add_default_hooks(cfg, extra=('RNGStateHook', ))
     runner = build_runner(cfg)
     runner.train()
 

@@ -175,11 +175,13 @@ def _load(filename: str, map_location, weights_only: bool):
                 f'trust the file, pass --trust-checkpoint {filename} (or '
                 f'list it in {TRUSTED_CHECKPOINTS_ENV}).') from None
         raise _unreadable(filename, text) from None
-    except (RuntimeError, EOFError, ValueError, OSError, KeyError) as err:
-        # a non-checkpoint file can fail anywhere in the unpickler, e.g. a
-        # KeyError for an unknown opcode byte
-        detail = '' if isinstance(err, (OSError, KeyError)) else str(err)
-        raise _unreadable(filename, detail) from None
+    except (RuntimeError, EOFError, ValueError) as err:
+        raise _unreadable(filename, str(err)) from None
+    except Exception:  # noqa: B902
+        # a file that is no checkpoint fails anywhere in the unpickler: a
+        # KeyError for an unknown opcode, an IndexError for an opcode that
+        # pops from an empty stack ("this is not..." starts with one)
+        raise _unreadable(filename, '') from None
 
 
 def safe_load(filename: str, map_location=None):

@@ -238,15 +238,22 @@ def check_datasets(cfg: Config) -> None:
     check_disjoint_splits(listed)
 
 
-def add_default_hooks(cfg: Config,
-                      names=('DataCheckHook', 'ClassCountsHook')) -> None:
-    """Add the toolkit's safety hooks to a run unless the config has them,
-    whatever ``custom_hooks`` it lists: the data checks, the training set's
-    class counts (for losses and the metrics' groups), and for training the
-    RNG states that make ``--resume`` exact."""
+#: Hooks every run of the tools gets: the data checks, and the training
+#: set's class counts (for losses and the metrics' groups).
+DEFAULT_HOOKS = ('DataCheckHook', 'ClassCountsHook')
+
+
+def add_default_hooks(cfg: Config, extra: Tuple[str, ...] = ()) -> None:
+    """Add :data:`DEFAULT_HOOKS` and the tool's ``extra`` hooks to a run
+    unless the config has them, whatever ``custom_hooks`` it lists
+    (training adds the RNG states that make ``--resume`` exact, testing
+    the checkpoint-fit check)."""
     hooks = list(cfg.get('custom_hooks', []) or [])
     present = {h.get('type') for h in hooks}
-    hooks += [dict(type=name) for name in names if name not in present]
+    hooks += [
+        dict(type=name) for name in DEFAULT_HOOKS + tuple(extra)
+        if name not in present
+    ]
     cfg.custom_hooks = hooks
 
 

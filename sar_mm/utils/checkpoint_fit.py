@@ -6,6 +6,7 @@ the first missing, unexpected and mis-shaped keys. Used by
 ``tools/test.py`` (:class:`sar_mm.engine.hooks.CheckpointFitHook`) and the
 analysis tools (:func:`sar_mm.analysis.load_model`).
 """
+import re
 from typing import Dict, List
 
 from torch import Tensor, nn
@@ -16,10 +17,12 @@ from .errors import UserInputError
 #: How many keys of each kind a mismatch error names.
 SHOWN_KEYS = 5
 #: Training-only state of sar_mm's models: the SAR core (anchors,
-#: projector, gate) and a semi-supervised segmentor's EMA teacher. A model
-#: without them predicts the same, so a checkpoint that has them fits the
-#: plain config.
-TRAINING_ONLY = ('sar.', 'teacher.')
+#: projector, gate), wherever the adapter keeps it (``sar.*`` of a
+#: segmentor or classifier, ``head.sar.*`` of ``SARLinearClsHead``), and a
+#: semi-supervised segmentor's EMA teacher (``teacher.*``). A model without
+#: them predicts the same, so a checkpoint that has them fits the plain
+#: config.
+TRAINING_ONLY = re.compile(r'(.+\.)?sar\.|teacher\.')
 
 
 class CheckpointMismatchError(UserInputError):
@@ -48,7 +51,7 @@ def check_state_dict(model: nn.Module, state_dict: Dict[str, Tensor],
     missing = [k for k in expected if k not in state_dict]
     unexpected = [
         k for k in state_dict
-        if k not in expected and not k.startswith(TRAINING_ONLY)
+        if k not in expected and not TRAINING_ONLY.match(k)
     ]
     # an empty model tensor is a placeholder sized by what it loads (e.g.
     # the class counts of ClassCountsMixin), so any shape fits it

@@ -134,7 +134,7 @@ def test_setup_requires_the_torch_the_allow_list_needs(repo):
     assert f"'torch>={MIN_TORCH}'" in setup
 
 
-@pytest.mark.parametrize('cut', [100, 300, 5000])
+@pytest.mark.parametrize('cut', [6, 100, 300, 5000])
 def test_truncated_checkpoint_message_is_complete(tmp_path, cut):
     good = tmp_path / 'good.pth'
     torch.save(dict(state_dict=dict(w=torch.zeros(10000))), good)
@@ -153,8 +153,12 @@ def test_truncated_checkpoint_message_is_complete(tmp_path, cut):
 
 @pytest.mark.parametrize('content', [
     b'not a checkpoint at all', b'model = dict(type="FCN")\n', b'{"a": 1}',
-    b'\x93NUMPY\x01\x00', b''
-], ids=['text', 'python', 'json', 'numpy', 'empty'])
+    b'\x93NUMPY\x01\x00', b'', b'this is not a checkpoint\n',
+    b'hello', b'(lp0\n', b'}q\x00.'
+] + [bytes([first]) + bytes(range(256)) for first in b'tpq]}(l.)0'],
+    ids=['text', 'python', 'json', 'numpy', 'empty', 'opcode-text', 'hello',
+         'pickle-list', 'pickle-dict'] +
+    [f'random-{chr(first)}' for first in b'tpq]}(l.)0'])
 def test_other_files_are_not_a_pytorch_checkpoint(tmp_path, content):
     path = tmp_path / 'notes.pth'
     path.write_bytes(content)

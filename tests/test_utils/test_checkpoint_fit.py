@@ -36,16 +36,20 @@ def test_training_only_state_fits_the_plain_model():
     model = nn.Linear(3, 2)
     state = dict(model.state_dict(), **{
         'sar.semantic_anchors': torch.zeros(2, 3),
+        'head.sar.projector.0.0.weight': torch.zeros(3, 3),
         'teacher.weight': torch.zeros(2, 3)})
     check_state_dict(model, state, 'semi.pth', 'plain.py')
     del state['bias']
-    state['sarcasm'] = torch.zeros(1)  # not under a training-only prefix
+    # not SAR's or a teacher's entries
+    state['sarcasm'] = torch.zeros(1)
+    state['head.nosar.weight'] = torch.zeros(1)
+    state['head.teacher.weight'] = torch.zeros(1)
     with pytest.raises(CheckpointMismatchError) as err:
         check_state_dict(model, state, 'semi.pth', 'plain.py')
     assert 'missing key(s) (in the model, not in the checkpoint): bias;' in \
         str(err.value)
     assert 'unexpected key(s) (in the checkpoint, not in the model): ' \
-        'sarcasm.' in str(err.value)
+        'sarcasm, head.nosar.weight, head.teacher.weight.' in str(err.value)
 
 
 def test_an_empty_buffer_takes_the_checkpoints_size():
