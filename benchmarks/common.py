@@ -1,7 +1,8 @@
 """What the benchmark scripts share: the statistics they report, how a report
 is written, the device
-synchronisation around timed code, a fake segmentation batch, and a counter
-of the calls that would make a CUDA host wait for the device.
+synchronisation around timed code, fake segmentation batches (supervised
+and semi-supervised), and a counter of the calls that would make a CUDA
+host wait for the device.
 
 Imported by the scripts next to it (``benchmarks/`` is on ``sys.path`` when
 one of them runs) and by the tests (``from benchmarks.common import ...``).
@@ -78,6 +79,52 @@ def fake_seg_batch(num_classes: int,
                 ori_shape=(crop, crop),
                 pad_shape=(crop, crop)))
         samples.append(sample)
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def semi_seg_batch(num_classes: int,
+                   crop: int,
+                   per_source: int,
+                   strong_branches: Sequence[str] = ('unsup_strong', )
+                   ) -> dict:
+    """A MultiBranch training batch for the semi-supervised segmentors:
+    labelled scenes with random labels, unlabelled ones with a weak view,
+    the strong views and their CutMix boxes (the centre of every other
+    image: fixed, so no random number is drawn for them)."""
+    gen = torch.Generator().manual_seed(0)
+
+    def image():
+        return torch.randint(
+            0, 256, (3, crop, crop), generator=gen, dtype=torch.uint8)
+
+    def sample(label, **meta):
+        s = SegDataSample(gt_sem_seg=PixelData(data=label))
+        s.set_metainfo(
+            dict(img_shape=(crop, crop), ori_shape=(crop, crop), **meta))
+        return s
+
+    zeros = torch.zeros(1, crop, crop, dtype=torch.long)
+    inputs = {
+        'sup': [image() for _ in range(per_source)],
+        'unsup_weak': [image() for _ in range(per_source)]
+    }
+    samples = {
+        'sup': [
+            sample(
+                torch.randint(
+                    0, num_classes, (1, crop, crop), generator=gen))
+            for _ in range(per_source)
+        ],
+        'unsup_weak': [sample(zeros) for _ in range(per_source)]
+    }
+    quarter = crop // 4
+    boxes = [(quarter, quarter, crop - quarter, crop - quarter),
+             (0, 0, 0, 0)]
+    for branch in strong_branches:
+        inputs[branch] = [image() for _ in range(per_source)]
+        samples[branch] = [
+            sample(zeros, cutmix_box=boxes[i % 2]) for i in range(per_source)
+        ]
     return dict(inputs=inputs, data_samples=samples)
 
 

@@ -57,13 +57,17 @@ from mmengine.registry import init_default_scope  # noqa: E402
 from mmseg.registry import MODELS  # noqa: E402
 
 from benchmarks.common import (SAR_MM, HostReads,  # noqa: E402
-                               fake_seg_batch)
+                               fake_seg_batch, semi_seg_batch)
 from sar_mm.models.losses import (BalancedSupConLoss,  # noqa: E402
                                   ClassBalancedCrossEntropyLoss, GHLoss,
-                                  RebalancedSupConLoss, SemanticAnchorLoss)
+                                  RebalancedSupConLoss)
+from sar_mm.models.sar import SemanticAnchorLoss  # noqa: E402
 from sar_mm.models.samplers import LongTailPixelSampler  # noqa: E402
 
 SAR_DEMO = osp.join(REPO, 'configs/demo/fcn_lt-digit-scenes_sar.py')
+SEMI_DEMO = osp.join(
+    REPO, 'configs/semi/'
+    'fixmatch-sar-fcn_r18-d8_1xb8-2k_lt-digit-scenes-1-8-64x64.py')
 TOLERANCE = 1e-4
 TARGET_RATIO = 1.02
 C, D = 6, 16  # classes and channels of the module checks
@@ -325,6 +329,32 @@ def sar_lt_model(device, crop):
     return model, fake_seg_batch(11, crop, 2, ignore_rows=4, device=device)
 
 
+def semi_models(device, crop):
+    """FixMatch + SAR with an EMA teacher and UniMatch + SAR on the semi
+    demo's segmentor, SAR's gate open, each with a multi-branch batch:
+    pseudo-labels, CutMix, the unlabelled losses and SAR's pulls."""
+    init_default_scope('mmseg')
+    cfg = Config.fromfile(SEMI_DEMO).model
+    cfg.segmentor.data_preprocessor.size = (crop, crop)
+    variants = {
+        'FixMatch + SAR, EMA teacher':
+        (dict(semi_train_cfg=dict(ema_teacher=True)), ('unsup_strong', )),
+        'UniMatch + SAR': (dict(type='UniMatchSegmentor'),
+                           ('unsup_strong1', 'unsup_strong2')),
+    }
+    for name, (changes, strong) in variants.items():
+        torch.manual_seed(0)
+        model = MODELS.build(dict(cfg, **changes))
+        if device == 'cpu':
+            model = revert_sync_batchnorm(model)
+        model = model.to(device).train()
+        model.teacher_synced = True  # MeanTeacherHook's job in a run
+        model.sar.gate_open.fill_(True)
+        model.sar.anchors_initialized.fill_(True)
+        model.sar.update_conf = 0.0
+        yield name, model, semi_seg_batch(11, crop, 2, strong)
+
+
 @contextmanager
 def attributed_syncs():
     """Under sync-debug mode 'warn': every synchronisation, attributed to
@@ -358,21 +388,27 @@ def attributed_syncs():
 
 def sync(args):
     crop = 32 if args.quick else 128
-    model, data = sar_lt_model(args.device, crop)
-    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.01))
-    model.train_step(copy.deepcopy(data), optim)  # lazy state, first step
+    steps = {'SAR + LongTailPixelSampler + ClassBalancedCrossEntropyLoss':
+             sar_lt_model(args.device, crop)}
+    steps.update((name, (model, data)) for name, model, data in semi_models(
+        args.device, 32 if args.quick else 64))
     lines, ok = [], True
+    for model, data in steps.values():
+        optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.01))
+        model.train_step(copy.deepcopy(data), optim)  # lazy state
     if args.device != 'cuda':
-        with HostReads() as reads:
-            model.train_step(data, optim)
-        ours = reads.ours
-        lines += [
-            'No CUDA: the calls that would synchronise on a GPU are counted '
-            '(`HostReads`) during one `model.train_step` of SAR + '
-            'LongTailPixelSampler + ClassBalancedCrossEntropyLoss.', '',
-            f'sar_mm syncs: {len(ours)}; upstream calls: '
-            f'{dict(reads.upstream)}'
-        ]
+        lines.append('No CUDA: the calls that would synchronise on a GPU are '
+                     'counted (`HostReads`) during one `model.train_step` '
+                     'of each model.')
+        for name, (model, data) in steps.items():
+            optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.01))
+            with HostReads() as reads:
+                model.train_step(data, optim)
+            ok &= not reads.ours
+            lines += [
+                '', f'{name}: sar_mm syncs: {len(reads.ours)}; upstream '
+                f'calls: {dict(reads.upstream)}'
+            ]
     else:
         rows = []
         for name, case in CASES.items():
@@ -387,24 +423,27 @@ def sync(args):
                 rows.append(f'| {name} | **{str(err).splitlines()[0]}** |')
             finally:
                 torch.cuda.set_sync_debug_mode('default')
-        with attributed_syncs() as found:
-            model.train_step(data, optim)
-        ours = found['ours']
-        upstream = ', '.join(
-            f'`{where.split("site-packages" + os.sep)[-1]}` x{n}'
-            for where, n in found['upstream'].most_common(8)) or 'none'
         lines += [
             "Forward and backward of each module under "
             "`torch.cuda.set_sync_debug_mode('error')`:", '',
-            '| module | synchronisation |', '|---|---|', *rows, '',
-            f'One `model.train_step` (SAR + LongTailPixelSampler + '
-            f'ClassBalancedCrossEntropyLoss, crop {crop}) under '
-            f"`'warn'`, each synchronisation attributed:", '',
-            f'sar_mm syncs: {len(ours)} {ours[:8]}', '',
-            'upstream (mmengine data transfer, mmseg accuracy and '
-            f'losses...): {upstream}'
+            '| module | synchronisation |', '|---|---|', *rows
         ]
-    ok &= not ours
+        for name, (model, data) in steps.items():
+            optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.01))
+            with attributed_syncs() as found:
+                model.train_step(data, optim)
+            ours = found['ours']
+            ok &= not ours
+            upstream = ', '.join(
+                f'`{where.split("site-packages" + os.sep)[-1]}` x{n}'
+                for where, n in found['upstream'].most_common(8)) or 'none'
+            lines += [
+                '', f"One `model.train_step` of {name} under `'warn'`, each "
+                'synchronisation attributed:', '',
+                f'sar_mm syncs: {len(ours)} {ours[:8]}', '',
+                'upstream (mmengine data transfer, mmseg accuracy and '
+                f'losses...): {upstream}'
+            ]
     return ok, lines
 
 

@@ -38,7 +38,6 @@ import subprocess
 import sys
 import time
 
-import numpy as np
 import torch
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -49,13 +48,11 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.model import revert_sync_batchnorm  # noqa: E402
 from mmengine.optim import OptimWrapper  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
-from mmengine.structures import PixelData  # noqa: E402
 from mmseg.registry import MODELS  # noqa: E402
-from mmseg.structures import SegDataSample  # noqa: E402
 
+from benchmarks.common import semi_seg_batch  # noqa: E402
 from benchmarks.lt_seg import (GROUPS, group_names,  # noqa: E402
                                markdown_table, mean_std, summarise, train)
-from sar_mm.datasets.transforms import RandomCutMixBox  # noqa: E402
 
 SEMI = osp.join(REPO, 'configs/semi')
 SCENES = osp.join(REPO, 'data/lt_digit_scenes')
@@ -187,42 +184,6 @@ def build_fixmatch(config, crop, device, sar):
     return model.to(device).train()
 
 
-def semi_batch(num_classes, crop, per_source):
-    """A MultiBranch training batch: labelled scenes with random labels,
-    unlabelled ones with weak and strong views and CutMix boxes."""
-    gen = torch.Generator().manual_seed(0)
-    np.random.seed(0)
-    draw_box = RandomCutMixBox()
-
-    def image():
-        return torch.randint(
-            0, 256, (3, crop, crop), generator=gen, dtype=torch.uint8)
-
-    def sample(label, **meta):
-        s = SegDataSample(gt_sem_seg=PixelData(data=label))
-        s.set_metainfo(dict(img_shape=(crop, crop), ori_shape=(crop, crop),
-                            **meta))
-        return s
-
-    inputs, samples = {}, {}
-    inputs['sup'] = [image() for _ in range(per_source)]
-    samples['sup'] = [
-        sample(torch.randint(0, num_classes, (1, crop, crop), generator=gen))
-        for _ in range(per_source)
-    ]
-    zeros = torch.zeros(1, crop, crop, dtype=torch.long)
-    inputs['unsup_weak'] = [image() for _ in range(per_source)]
-    samples['unsup_weak'] = [sample(zeros) for _ in range(per_source)]
-    inputs['unsup_strong'] = [image() for _ in range(per_source)]
-    samples['unsup_strong'] = [
-        sample(
-            zeros,
-            cutmix_box=draw_box(dict(img=np.zeros((crop, crop, 3))))
-            ['cutmix_box']) for _ in range(per_source)
-    ]
-    return dict(inputs=inputs, data_samples=samples)
-
-
 def sync(device):
     if device.startswith('cuda'):
         torch.cuda.synchronize()
@@ -234,7 +195,7 @@ def interleaved_steps(config, crop, per_source, device, repeats):
         OptimWrapper(torch.optim.SGD(m.parameters(), lr=1e-4))
         for m in models
     ]
-    data = semi_batch(models[0].last_head.num_classes, crop, per_source)
+    data = semi_seg_batch(models[0].last_head.num_classes, crop, per_source)
     times = ([], [])
     for rep in range(repeats + 2):
         order = (0, 1) if rep % 2 == 0 else (1, 0)
@@ -254,7 +215,7 @@ def peak_memory(index, arm, crop, per_source, device):
     _, config, _, _ = COST_MODELS[index]
     model = build_fixmatch(config, crop, device, arm == 'sar')
     optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=1e-4))
-    data = semi_batch(model.last_head.num_classes, crop, per_source)
+    data = semi_seg_batch(model.last_head.num_classes, crop, per_source)
     if device.startswith('cuda'):
         torch.cuda.reset_peak_memory_stats()
     else:

@@ -27,7 +27,11 @@ def test_cpu_fallback_runs_every_stage_and_writes_the_report(tmp_path):
         assert f'## {stage}: pass' in report
     assert report.count('| pass |') == 5  # one row per module
     assert '2 losses logged, 2 finite' in report
-    assert 'sar_mm syncs: 0;' in report
+    # the supervised SAR step and both semi-supervised ones
+    for step in ('SAR + LongTailPixelSampler', 'FixMatch + SAR, EMA teacher',
+                 'UniMatch + SAR'):
+        assert f'{step}' in report
+    assert report.count('sar_mm syncs: 0;') == 3
     assert report.rstrip().endswith('Result: all checks pass.')
 
 

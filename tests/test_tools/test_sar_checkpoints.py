@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.utils import DEMO_CONFIGS, TEST_CONFIGS, REPO, scalars
+from tests.utils import DEMO_CONFIGS, REPO, TEST_CONFIGS, scalars
 
 TINY_CLS = TEST_CONFIGS / 'resnet_tiny_lt-digits.py'
 TINY_SEG = TEST_CONFIGS / 'fcn_tiny_lt-digit-scenes.py'
@@ -21,12 +21,12 @@ SHORT = ('train_cfg.max_iters=4', 'train_cfg.val_interval=4',
 
 # adapter: (trained config, its options, plain config, checkpoint)
 CASES = {
-    'SARLinearClsHead': (TINY_CLS, ('model.head.type=SARLinearClsHead',
-                                    'model.head.sar.pull_weight=0.1', *ONE_EPOCH),
-                         TINY_CLS, 'epoch_1.pth'),
-    'SARImageClassifier': (TINY_CLS, ('model.type=SARImageClassifier',
-                                      'model.sar.pull_weight=0.1', *ONE_EPOCH), TINY_CLS,
-                           'epoch_1.pth'),
+    'SARLinearClsHead': (TINY_CLS, (
+        'model.head.type=SARLinearClsHead', 'model.head.sar.pull_weight=0.1',
+        *ONE_EPOCH), TINY_CLS, 'epoch_1.pth'),
+    'SARImageClassifier': (TINY_CLS, (
+        'model.type=SARImageClassifier', 'model.sar.pull_weight=0.1',
+        *ONE_EPOCH), TINY_CLS, 'epoch_1.pth'),
     'SAREncoderDecoder': (TEST_CONFIGS / 'fcn_tiny_lt-digit-scenes_sar.py',
                           SHORT, TINY_SEG, 'iter_4.pth'),
     'FixMatchClassifier': (SEMI_CLS, SHORT, SEMI_CLS_PLAIN, 'iter_4.pth'),

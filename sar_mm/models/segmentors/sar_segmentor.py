@@ -35,6 +35,7 @@ UNSUPPORTED_HEADS = {
     'embeddings computed for each image, not with conv_seg',
 }
 
+
 def check_sar_model(model: dict, cascade: bool, segmentor: str) -> None:
     """Refuse, before anything is built, a model SAR cannot regularise.
 

@@ -1,6 +1,5 @@
 """The one SAR builder every adapter uses: same keys, defaults, errors."""
 import pytest
-import torch
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 from mmseg.registry import MODELS as SEG_MODELS
 

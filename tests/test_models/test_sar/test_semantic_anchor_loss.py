@@ -304,8 +304,8 @@ def test_the_driver_runs_one_anchor_step_and_each_weighted_pull():
                                0.5 * 0.1 * by_hand_unsup)
     assert losses['other.loss_sar_pull'].item() == 0
     # a supervised model's single pull keeps the plain key
-    assert 'loss_sar_pull' in sar.losses(classifier, {'': (sup, sup_labels,
-                                                          1.)})
+    single = sar.losses(classifier, {'': (sup, sup_labels, 1.)})
+    assert 'loss_sar_pull' in single
 
 
 def test_the_driver_checks_every_feature_set_before_any_state_changes():
