@@ -34,6 +34,19 @@ def mean_std(values: Sequence[Optional[float]]) -> Tuple[float, float]:
     return statistics.mean(values), std
 
 
+def add_subset_arg(parser, flag: str, names: Sequence[str],
+                   default: Optional[Sequence[str]] = None) -> None:
+    """``flag``: the arms (or methods) of a benchmark to run, a subset of
+    ``names``; all of them unless ``default`` says otherwise."""
+    parser.add_argument(
+        flag,
+        nargs='+',
+        default=list(names if default is None else default),
+        choices=list(names),
+        metavar=flag.strip('-').upper().rstrip('S'),
+        help=f'subset of: {", ".join(names)}')
+
+
 def write_report(out: str, report: str, data: dict) -> None:
     """Print a markdown report and write it to ``out.md``, with the raw
     numbers behind it in ``out.json``."""

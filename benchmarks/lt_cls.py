@@ -50,7 +50,8 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.logging import MMLogger  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from benchmarks.common import mean_std, write_report  # noqa: E402
+from benchmarks.common import (add_subset_arg, mean_std,  # noqa: E402
+                               write_report)
 
 DEMOS = osp.join(REPO, 'configs', 'demo')
 # method -> (demo config, overrides); LA and RCL are one line away from CE
@@ -214,13 +215,7 @@ def main():
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--epochs', type=int, default=30)
     parser.add_argument('--ratios', type=float, nargs='+', default=[10, 50])
-    parser.add_argument(
-        '--methods',
-        nargs='+',
-        default=list(METHODS),
-        choices=list(METHODS),
-        metavar='METHOD',
-        help=f'subset of: {", ".join(METHODS)}')
+    add_subset_arg(parser, '--methods', METHODS)
     parser.add_argument('--timing-steps', type=int, default=20)
     parser.add_argument(
         '--out', default=osp.join(REPO, 'benchmarks', 'results', 'lt_cls'))

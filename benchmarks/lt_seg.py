@@ -42,7 +42,8 @@ from mmengine.optim import OptimWrapper  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmseg.registry import MODELS, TASK_UTILS  # noqa: E402
 
-from benchmarks.common import fake_seg_batch, mean_std, sync  # noqa: E402
+from benchmarks.common import (add_subset_arg, fake_seg_batch,  # noqa: E402
+                               mean_std, sync)
 from sar_mm.utils import ClassStats  # noqa: E402
 
 DEMO = osp.join(REPO, 'configs/demo/fcn_lt-digit-scenes.py')
@@ -80,13 +81,7 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--iters', type=int, default=3000)
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    parser.add_argument(
-        '--arms',
-        nargs='+',
-        default=list(ARMS),
-        choices=list(ARMS),
-        metavar='ARM',
-        help=f'subset of: {", ".join(ARMS)}')
+    add_subset_arg(parser, '--arms', ARMS)
     parser.add_argument('--work-dir', default='work_dirs/bench_lt_seg')
     parser.add_argument(
         '--out', default=osp.join(REPO, 'benchmarks/results/lt_seg.md'))

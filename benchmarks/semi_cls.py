@@ -54,7 +54,8 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 import sar_mm  # noqa: E402,F401
-from benchmarks.common import mean_std, write_report  # noqa: E402
+from benchmarks.common import (add_subset_arg, mean_std,  # noqa: E402
+                               write_report)
 from mmengine.config import Config  # noqa: E402
 from mmengine.logging import MMLogger  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
@@ -191,13 +192,7 @@ def main():
         '--iters', type=int, help='training steps (default: the demos\')')
     parser.add_argument(
         '--settings', nargs='+', default=list(SETTINGS), choices=SETTINGS)
-    parser.add_argument(
-        '--methods',
-        nargs='+',
-        default=list(METHODS),
-        choices=list(METHODS),
-        metavar='METHOD',
-        help=f'subset of: {", ".join(METHODS)}')
+    add_subset_arg(parser, '--methods', METHODS)
     parser.add_argument('--timing-steps', type=int, default=30)
     parser.add_argument(
         '--out', default=osp.join(REPO, 'benchmarks', 'results', 'semi_cls'))

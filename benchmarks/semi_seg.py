@@ -50,7 +50,7 @@ from mmengine.optim import OptimWrapper  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmseg.registry import MODELS  # noqa: E402
 
-from benchmarks.common import semi_seg_batch  # noqa: E402
+from benchmarks.common import add_subset_arg, semi_seg_batch  # noqa: E402
 from benchmarks.lt_seg import (GROUPS, group_names,  # noqa: E402
                                markdown_table, mean_std, summarise, train)
 
@@ -90,13 +90,7 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--iters', type=int, default=2000)
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    parser.add_argument(
-        '--arms',
-        nargs='+',
-        default=DEFAULT_ARMS,
-        choices=list(ARMS),
-        metavar='ARM',
-        help=f'subset of: {", ".join(ARMS)} (default: the first three)')
+    add_subset_arg(parser, '--arms', ARMS, DEFAULT_ARMS)
     parser.add_argument('--work-dir', default='work_dirs/bench_semi_seg')
     parser.add_argument(
         '--out', default=osp.join(REPO, 'benchmarks/results/semi_seg.md'))
