@@ -187,10 +187,10 @@ class BasePseudoLabeler(ClassCountsMixin, nn.Module):
                 f'{type(self).__name__} takes probabilities of shape (N, C, '
                 f'...) with C = num_classes = {self.num_classes}, got '
                 f'{tuple(probs.shape)}')
-        positions = (probs.shape[0], ) + probs.shape[2:]
+        positions = (probs.shape[0], ) + tuple(probs.shape[2:])
         if valid is None:
             valid = probs.new_ones(positions, dtype=torch.bool)
-        elif valid.dtype != torch.bool or valid.shape != positions:
+        elif valid.dtype != torch.bool or tuple(valid.shape) != positions:
             raise ValueError(
                 f'valid must be a bool mask of shape {positions} (probs '
                 f'without the class dim), got {valid.dtype} '
