@@ -100,6 +100,9 @@ class BasePseudoLabeler(ClassCountsMixin, nn.Module):
         class_counts (Sequence[int], optional): Labelled examples per class
             (pixels for segmentation, images for classification); only
             the strategies that use a class prior read them.
+        prior_norm (bool): For the strategies that offer it: divide their
+            per-class statistic by the labelled class prior
+            (:meth:`per_prior`). Defaults to False.
     """
 
     #: update the state with the batch before selecting (else after)
@@ -107,19 +110,21 @@ class BasePseudoLabeler(ClassCountsMixin, nn.Module):
 
     def __init__(self,
                  num_classes: int,
-                 class_counts: Optional[Sequence[int]] = None):
+                 class_counts: Optional[Sequence[int]] = None,
+                 prior_norm: bool = False):
         super().__init__()
         if not (isinstance(num_classes, int) and num_classes >= 2):
             raise ValueError(
                 f'num_classes must be an int >= 2, got {num_classes!r}')
         self.num_classes = num_classes
+        self.prior_norm = bool(prior_norm)
         self.init_class_counts()
         if class_counts is not None:
             self.set_class_counts(class_counts)
 
     @property
     def needs_class_counts(self) -> bool:
-        return False
+        return self.prior_norm
 
     def thresholds(self) -> Tensor:
         """The current per-class confidence thresholds, ``(C, )`` float32
@@ -199,6 +204,13 @@ class BasePseudoLabeler(ClassCountsMixin, nn.Module):
             -1, self.num_classes)
         return flat, valid.reshape(-1)
 
+    def missing_counts_fix(self) -> str:
+        name = type(self).__name__
+        return (f"Set pseudo_label=dict(type='{name}', class_counts=[...]) "
+                f'(labelled pixels per class for segmentation), or train '
+                f'with ClassCountsHook on a dataset whose metainfo has '
+                f'class_counts.')
+
     def class_prior(self) -> Tensor:
         """``(C, )`` float64 share of each class among the labelled
         examples.
@@ -207,20 +219,13 @@ class BasePseudoLabeler(ClassCountsMixin, nn.Module):
             UserInputError: When no counts were given, or they are for
                 another number of classes.
         """
-        name = type(self).__name__
-        if not self.has_class_counts:
-            raise UserInputError(
-                f"{name} needs the labelled class counts: set "
-                f"pseudo_label=dict(type='{name}', class_counts=[...]) "
-                f"(labelled pixels per class for segmentation), or train "
-                f"with ClassCountsHook on a dataset whose metainfo has "
-                f"class_counts")
-        if len(self.class_counts) != self.num_classes:
-            raise UserInputError(
-                f'{name} holds class counts for {len(self.class_counts)} '
-                f'classes but the model has {self.num_classes}')
-        counts = self.class_counts.double()
+        counts = self.checked_class_counts(self.num_classes).double()
         return counts / counts.sum()
+
+    def per_prior(self, values: Tensor) -> Tensor:
+        """``values / pi`` with ``prior_norm``, else ``values``: what the
+        frequency of a class explains is taken out of its statistic."""
+        return values / self.class_prior() if self.prior_norm else values
 
     def extra_repr(self) -> str:
         return f'num_classes={self.num_classes}'

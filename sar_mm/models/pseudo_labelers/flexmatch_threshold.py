@@ -74,26 +74,19 @@ class FlexMatchThreshold(BasePseudoLabeler):
                  warmup: bool = True,
                  prior_norm: bool = False,
                  class_counts: Optional[Sequence[int]] = None):
-        super().__init__(num_classes, class_counts)
+        super().__init__(num_classes, class_counts, prior_norm)
         check_unit_interval(threshold=threshold, momentum=momentum)
         self.threshold = threshold
         self.momentum = momentum
         self.warmup = bool(warmup)
-        self.prior_norm = bool(prior_norm)
         self.register_buffer(
             'confident_counts', torch.zeros(num_classes, dtype=torch.float64))
         self.register_buffer('unused_count',
                              torch.zeros((), dtype=torch.float64))
 
-    @property
-    def needs_class_counts(self) -> bool:
-        return self.prior_norm
-
     def learning_status(self) -> Tensor:
         """``beta``, ``(C, )`` float64 in ``[0, 1]``."""
-        status = self.confident_counts
-        if self.prior_norm:
-            status = status / self.class_prior()
+        status = self.per_prior(self.confident_counts)
         norm = status.max()
         if self.warmup:
             norm = torch.maximum(norm, self.unused_count)

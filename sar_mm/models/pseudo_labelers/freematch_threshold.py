@@ -58,10 +58,9 @@ class FreeMatchThreshold(BasePseudoLabeler):
                  momentum: float = 0.999,
                  prior_norm: bool = False,
                  class_counts: Optional[Sequence[int]] = None):
-        super().__init__(num_classes, class_counts)
+        super().__init__(num_classes, class_counts, prior_norm)
         check_unit_interval(momentum=momentum)
         self.momentum = momentum
-        self.prior_norm = bool(prior_norm)
         self.register_buffer(
             'global_threshold',
             torch.full((), 1 / num_classes, dtype=torch.float64))
@@ -69,14 +68,8 @@ class FreeMatchThreshold(BasePseudoLabeler):
             'class_probs',
             torch.full((num_classes, ), 1 / num_classes, dtype=torch.float64))
 
-    @property
-    def needs_class_counts(self) -> bool:
-        return self.prior_norm
-
     def thresholds(self) -> Tensor:
-        local = self.class_probs
-        if self.prior_norm:
-            local = local / self.class_prior()
+        local = self.per_prior(self.class_probs)
         return (local / local.max() * self.global_threshold).float()
 
     def _update(self, probs, conf, labels, valid):

@@ -7,6 +7,7 @@ from sar_mm.models.pseudo_labelers import (DistributionMatching,
                                            FixedThreshold, FlexMatchThreshold,
                                            build_pseudo_labeler,
                                            pseudo_labeler_keys)
+from sar_mm.models.utils import ClassCountsMixin
 from sar_mm.utils.errors import UserInputError
 
 
@@ -103,21 +104,21 @@ def test_distribution_matching_without_class_counts():
     with pytest.raises(UserInputError) as err:
         module(torch.full((2, 3), 1 / 3))
     assert str(err.value) == (
-        "DistributionMatching needs the labelled class counts: set "
+        "DistributionMatching has no class counts. Set "
         "pseudo_label=dict(type='DistributionMatching', class_counts=[...]) "
         "(labelled pixels per class for segmentation), or train with "
-        "ClassCountsHook on a dataset whose metainfo has class_counts")
+        "ClassCountsHook on a dataset whose metainfo has class_counts.")
     assert module.needs_class_counts  # so ClassCountsHook insists too
     module = DistributionMatching(4, class_counts=[3, 2, 1])
-    with pytest.raises(UserInputError, match='holds class counts for 3 '
-                       'classes but the model has 4'):
+    with pytest.raises(UserInputError, match='holds counts for 3 classes '
+                       'but the classifier has 4'):
         module.thresholds()
 
 
 def test_prior_norm_without_class_counts():
     module = build(dict(type='FreeMatchThreshold', prior_norm=True))
     with pytest.raises(UserInputError,
-                       match='FreeMatchThreshold needs the labelled class'):
+                       match='FreeMatchThreshold has no class counts'):
         module.train()(torch.full((2, 3), 1 / 3))
 
 
@@ -130,3 +131,16 @@ def test_shapes_are_checked():
     with pytest.raises(ValueError, match=r'valid must be a bool mask of '
                        r'shape \(2, 5\)'):
         module(torch.rand(2, 3, 5), torch.ones(2, 5))
+
+
+def test_class_counts_hook_can_give_the_counts_later():
+    """Strategies are ClassCountsMixin modules: ClassCountsHook finds them
+    in the model and calls set_class_counts before training."""
+    module = build(dict(type='DistributionMatching', sampling='none'))
+    assert isinstance(module, ClassCountsMixin)
+    module.set_class_counts([6, 3, 1])
+    out = module.train()(torch.eye(3)[None].repeat(10, 1, 1).flatten(0, 1))
+    # 30 one-hot positions, 10 per class; quotas 0.5 * (0.6, 0.3, 0.1) * 30
+    # = (9, 4.5, 1.5): ties in one bin, all of each class kept
+    assert module.cut()[1].tolist() == pytest.approx([0.9, 0.45, 0.15])
+    assert out.keep.all()
