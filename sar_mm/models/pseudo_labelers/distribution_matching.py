@@ -22,8 +22,8 @@ class DistributionMatching(BasePseudoLabeler):
     Semantic Segmentation: A Baseline Investigation", ICCV 2021
     (https://arxiv.org/abs/2107.11279). Reference read:
     ``tool/gen_pseudo_label_utils.py`` of CVMI-Lab/DARS
-    (``get_threshold_and_sampling_ratio``, ``second_forward``), as
-    summarised in ``lt_pseudo_labels.md`` section 5.1.
+    (``get_threshold_and_sampling_ratio``; ``second_forward`` as
+    summarised in ``lt_pseudo_labels.md`` section 5.1).
 
     With ``N`` valid positions and ``pi_c`` the share of class c among the
     labelled ones, class c gets the quota ``T_c = ratio * pi_c * N``. Its
@@ -58,6 +58,9 @@ class DistributionMatching(BasePseudoLabeler):
     - Labels stay the argmax: like the reference, this changes which
       positions are kept, not their class. Each step updates the
       histogram with its own batch, then selects.
+    - The reference rounds the quota down to an integer and, on overflow,
+      sets the threshold to the class's smallest confidence (keeping all,
+      as ``tau_c = 0`` does here); here the quota is not rounded.
     - The reference's ``labeling_ratio`` grows per round (0.4, then 0.65);
       here ``ratio`` is one setting.
 

@@ -35,11 +35,13 @@ class FlexMatchThreshold(BasePseudoLabeler):
     Differences from the reference:
 
     - The reference keeps, per unlabelled *sample*, its latest confident
-      prediction, indexed by dataset index. Pixels move under augmentation
-      and have no index, so here ``sigma`` and ``unused`` are EMAs of the
-      per-step counts (``momentum``), for pixels and images alike. The EMA
-      starts at 0; as beta is a ratio of counts that all share the start-up
-      factor, it is unbiased from the first step.
+      prediction, indexed by dataset index; "unused" are the samples never
+      yet confident, a count that only falls. Pixels move under
+      augmentation and have no index, so here ``sigma`` and ``unused`` are
+      EMAs of the per-step counts (``momentum``), for pixels and images
+      alike, and ``unused`` counts the positions not confident *now*. The
+      EMA starts at 0; as beta is a ratio of counts that all share the
+      start-up factor, it is unbiased from the first step.
     - The counts are summed over DDP ranks (the reference's stay per rank).
     - ``prior_norm`` (off by default; not in the paper): divides
       ``sigma_c`` by the labelled share ``pi_c`` of class c before

@@ -22,7 +22,9 @@ class FreeMatchThreshold(BasePseudoLabeler):
     State, with momentum ``lambda``: the global threshold ``tau_t``, an EMA
     of the mean maximum probability of the valid positions, and the local
     class estimate ``p~_t(c)``, an EMA of their mean probability of class
-    c; both start at ``1 / C``. The threshold of class c is
+    c; both start at ``1 / C`` as in the paper (USB's code starts both at
+    1, its ``/ num_classes`` commented out, so its thresholds start at 1
+    and come down). The threshold of class c is
     ``MaxNorm(p~_t)(c) * tau_t = p~_t(c) / max_k p~_t(k) * tau_t``. As in
     the reference, a step first updates the state with its own batch, then
     selects.
