@@ -123,8 +123,16 @@ class BasePseudoLabeler(ClassCountsMixin, nn.Module):
             self.set_class_counts(class_counts)
 
     @property
-    def needs_class_counts(self) -> bool:
+    def uses_class_counts(self) -> bool:
+        """Whether the strategy reads the counts with its settings."""
         return self.prior_norm
+
+    @property
+    def needs_class_counts(self) -> bool:
+        # used and still missing: configured counts are enough, so
+        # ClassCountsHook does not insist on a dataset that has none (the
+        # segmentation datasets, whose counts would be pixel counts)
+        return self.uses_class_counts and not self.has_class_counts
 
     def thresholds(self) -> Tensor:
         """The current per-class confidence thresholds, ``(C, )`` float32

@@ -110,7 +110,7 @@ class DistributionMatching(BasePseudoLabeler):
             torch.zeros(num_classes, num_bins, dtype=torch.float64))
 
     @property
-    def needs_class_counts(self) -> bool:
+    def uses_class_counts(self) -> bool:
         return True
 
     def _bins(self, conf: Tensor) -> Tensor:

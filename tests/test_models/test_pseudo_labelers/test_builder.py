@@ -1,8 +1,12 @@
+from types import SimpleNamespace
+
 import pytest
 import torch
+import torch.nn as nn
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 from mmseg.registry import MODELS as SEG_MODELS
 
+from sar_mm.engine.hooks import ClassCountsHook
 from sar_mm.models.pseudo_labelers import (DistributionMatching,
                                            FixedThreshold, FlexMatchThreshold,
                                            build_pseudo_labeler,
@@ -144,3 +148,30 @@ def test_class_counts_hook_can_give_the_counts_later():
     # = (9, 4.5, 1.5): ties in one bin, all of each class kept
     assert module.cut()[1].tolist() == pytest.approx([0.9, 0.45, 0.15])
     assert out.keep.all()
+
+
+@pytest.mark.parametrize('metainfo,configured,expected', [
+    (dict(class_counts=[6, 3, 1]), None, [6., 3., 1.]),
+    (dict(class_counts=[6, 3, 1]), [1, 1, 1], [6., 3., 1.]),
+    (dict(), [5, 4, 1], [5., 4., 1.]),
+])
+def test_class_counts_hook_before_training(metainfo, configured, expected):
+    """The dataset's counts win; configured counts serve a dataset without
+    any (segmentation) instead of stopping the run."""
+    module = build(dict(type='DistributionMatching', class_counts=configured))
+    runner = SimpleNamespace(
+        model=nn.ModuleDict(dict(pseudo_label=module)),
+        train_dataloader=SimpleNamespace(
+            dataset=SimpleNamespace(metainfo=metainfo)))
+    ClassCountsHook().before_train(runner)
+    assert module.class_counts.tolist() == expected
+
+
+def test_class_counts_hook_stops_without_any_counts():
+    runner = SimpleNamespace(
+        model=nn.ModuleDict(dict(
+            pseudo_label=build(dict(type='DistributionMatching')))),
+        train_dataloader=SimpleNamespace(
+            dataset=SimpleNamespace(metainfo={})))
+    with pytest.raises(UserInputError, match='DistributionMatching need'):
+        ClassCountsHook().before_train(runner)

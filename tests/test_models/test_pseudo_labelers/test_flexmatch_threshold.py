@@ -57,8 +57,9 @@ def test_prior_norm_divides_the_counts_by_the_labelled_share():
         [0.25, 0., 1.])
     assert module.thresholds().tolist() == pytest.approx(
         [0.95 / 7, 0., 0.95])
-    assert module.needs_class_counts
-    assert not FlexMatchThreshold(3).needs_class_counts
+    assert module.uses_class_counts and not module.needs_class_counts
+    assert FlexMatchThreshold(3, prior_norm=True).needs_class_counts
+    assert not FlexMatchThreshold(3).uses_class_counts
 
 
 def test_eval_mode_and_update_false_leave_the_state():
