@@ -156,3 +156,16 @@ def test_registered_in_both_registries(registry):
             if name == 'DistributionMatching' else dict(
                 type=name, num_classes=3))
         assert type(module).__name__ == name
+
+
+@strategies
+def test_same_under_autocast(make):
+    batches = [random_batch(seed) for seed in range(2)]
+    plain, autocast = make(), make()
+    expected = run_steps(plain, batches)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        got = run_steps(autocast, batches)
+    for a, b in zip(expected, got):
+        for field_a, field_b in zip(a, b):
+            assert torch.equal(field_a, field_b)
+    assert_same_state(plain, autocast)
