@@ -1,2 +1,3 @@
 from . import (backbones, classifiers, data_preprocessors,  # noqa: F401
-               heads, losses, samplers, sar, segmentors, selfsup, utils)
+               heads, losses, pseudo_labelers, samplers, sar, segmentors,
+               selfsup, utils)

@@ -48,8 +48,15 @@ class ClassCountsMixin:
                 f'per class (at least 2 classes), got {counts.tolist()}')
         self.class_counts = counts.to(self.class_counts.device)
 
-    def log_class_prior(self, num_classes: int) -> Tensor:
-        """``log pi_c`` with ``pi_c = n_c / sum_k n_k``, as a (C, ) tensor.
+    def missing_counts_fix(self) -> str:
+        """How the user gives the counts, for the message when none were
+        set."""
+        return ("Add dict(type='ClassCountsHook') to custom_hooks (the "
+                'sar_mm long-tailed dataset configs do) so that it reads '
+                'them from the training dataset, or call set_class_counts().')
+
+    def checked_class_counts(self, num_classes: int) -> Tensor:
+        """The counts, after checking they were set, one per class.
 
         Raises:
             UserInputError: When the counts were never set, or are for a
@@ -58,15 +65,21 @@ class ClassCountsMixin:
         name = type(self).__name__
         if not self.has_class_counts:
             raise UserInputError(
-                f"{name} has no class counts. Add dict(type='ClassCountsHook')"
-                f' to custom_hooks (the sar_mm long-tailed dataset configs '
-                f'do) so that it reads them from the training dataset, or '
-                f'call set_class_counts().')
+                f'{name} has no class counts. {self.missing_counts_fix()}')
         if len(self.class_counts) != num_classes:
             raise UserInputError(
                 f'{name} holds counts for {len(self.class_counts)} classes '
                 f'but the classifier has {num_classes}')
-        return (self.class_counts / self.class_counts.sum()).log()
+        return self.class_counts
+
+    def log_class_prior(self, num_classes: int) -> Tensor:
+        """``log pi_c`` with ``pi_c = n_c / sum_k n_k``, as a (C, ) tensor.
+
+        Raises:
+            UserInputError: As :meth:`checked_class_counts`.
+        """
+        counts = self.checked_class_counts(num_classes)
+        return (counts / counts.sum()).log()
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         # The buffer is sized by the counts it holds: take the checkpoint's
