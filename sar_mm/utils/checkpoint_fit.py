@@ -18,11 +18,12 @@ from .errors import UserInputError
 SHOWN_KEYS = 5
 #: Training-only state of sar_mm's models: the SAR core (anchors,
 #: projector, gate), wherever the adapter keeps it (``sar.*`` of a
-#: segmentor or classifier, ``head.sar.*`` of ``SARLinearClsHead``), and a
-#: semi-supervised segmentor's EMA teacher (``teacher.*``). A model without
-#: them predicts the same, so a checkpoint that has them fits the plain
-#: config.
-TRAINING_ONLY = re.compile(r'(.+\.)?sar\.|teacher\.')
+#: segmentor or classifier, ``head.sar.*`` of ``SARLinearClsHead``), a
+#: semi-supervised segmentor's EMA teacher (``teacher.*``) and a
+#: semi-supervised model's pseudo-labelling state (``pseudo_labeler.*``).
+#: A model without them predicts the same, so a checkpoint that has them
+#: fits the plain config.
+TRAINING_ONLY = re.compile(r'(.+\.)?sar\.|teacher\.|pseudo_labeler\.')
 
 
 class CheckpointMismatchError(UserInputError):

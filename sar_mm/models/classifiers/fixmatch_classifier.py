@@ -9,7 +9,8 @@ from mmpretrain.structures import DataSample
 from torch import Tensor, nn
 
 from ...utils.errors import UserInputError, is_number_in
-from ..losses.pseudo_label_loss import make_pseudo_labels, pseudo_label_loss
+from ..losses.pseudo_label_loss import pseudo_label_loss
+from ..pseudo_labelers import build_pseudo_labeler
 from ..sar import build_sar, capture_input, final_classifier, hard_labels
 
 BRANCHES = ('sup', 'unsup_weak', 'unsup_strong')
@@ -49,13 +50,14 @@ class FixMatchClassifier(ImageClassifier):
     - one forward of ``concat(x, weak, strong)`` in train mode (BatchNorm
       sees all three together, as the reference);
     - ``loss_x``: the head's own loss of the labelled logits;
-    - pseudo-labels ``argmax softmax(weak logits)`` without gradient;
-      ``loss_u = unsup_weight * sum over confident (max prob >=
-      threshold) CE(strong logits, pseudo-label) / (mu * B)``, the mean
-      over *all* unlabelled images; ``mask_ratio`` (the confident share)
-      and, when the unlabelled samples carry their (unused) labels,
-      ``pseudo_label_acc`` (the confident pseudo-labels' accuracy, 0
-      while none is confident) are logged.
+    - pseudo-labels ``argmax softmax(weak logits)`` without gradient,
+      kept by the pseudo-labelling strategy (FixMatch's: max prob >=
+      threshold); ``loss_u = unsup_weight * sum over kept weight *
+      CE(strong logits, pseudo-label) / (mu * B)``, the mean over *all*
+      unlabelled images; ``mask_ratio`` (the kept share) and, when the
+      unlabelled samples carry their (unused) labels, ``pseudo_label_acc``
+      (the kept pseudo-labels' accuracy, 0 while none is kept) are
+      logged.
 
     Evaluation and prediction are ``ImageClassifier``'s; FixMatch evaluates
     an EMA of the weights (decay 0.999), which is mmpretrain's ``EMAHook``
@@ -77,10 +79,14 @@ class FixMatchClassifier(ImageClassifier):
         head (dict): A single-label head whose loss is computed from its
             logits (``LinearClsHead``, ``StackedLinearClsHead``,
             ``VisionTransformerClsHead``...).
-        threshold (float): Confidence a pseudo-label needs (tau).
-            Defaults to 0.95.
+        threshold (float): Confidence a pseudo-label needs (tau), for the
+            default strategy. Defaults to 0.95.
         unsup_weight (float): Weight lambda_u of the unlabelled loss.
             Defaults to 1.
+        pseudo_label (dict, optional): The pseudo-labelling strategy
+            (:mod:`sar_mm.models.pseudo_labelers`), e.g.
+            ``dict(type='FlexMatchThreshold')``; it replaces ``threshold``.
+            Defaults to FixMatch's fixed threshold at ``threshold``.
         sar (dict, optional): The SAR switch; None (default) trains plain
             FixMatch.
         pretrained (str, optional): Checkpoint of the whole model.
@@ -96,6 +102,7 @@ class FixMatchClassifier(ImageClassifier):
                  head: Optional[dict] = None,
                  threshold: float = 0.95,
                  unsup_weight: float = 1.0,
+                 pseudo_label: Optional[dict] = None,
                  sar: Optional[dict] = None,
                  pretrained: Optional[str] = None,
                  data_preprocessor: Union[dict, nn.Module, None] = None,
@@ -128,8 +135,12 @@ class FixMatchClassifier(ImageClassifier):
                 f'loss(); use a plain head (LinearClsHead, '
                 f'VisionTransformerClsHead...) and, for SAR, '
                 f'FixMatchClassifier(sar=dict()).')
-        self.threshold = threshold
         self.unsup_weight = unsup_weight
+        self.pseudo_labeler = build_pseudo_labeler(
+            pseudo_label or dict(type='FixedThreshold', threshold=threshold),
+            MODELS,
+            num_classes=classifier.out_features,
+            owner=self.owner)
         self.sar = None if sar is None else build_sar(
             sar,
             MODELS,
@@ -185,22 +196,21 @@ class FixMatchClassifier(ImageClassifier):
 
         losses = self.head._get_loss(logits_x, sup_samples)
         losses['loss_x'] = losses.pop('loss')
-        pseudo_labels, confidence = make_pseudo_labels(logits_w)
+        pseudo_labels, keep, weight = self.pseudo_labeler(
+            logits_w.detach().float().softmax(dim=1))
         loss_u, mask_ratio = pseudo_label_loss(logits_s, pseudo_labels,
-                                               confidence, self.threshold)
+                                               weight)
         losses.update(loss_u=self.unsup_weight * loss_u,
                       mask_ratio=mask_ratio)
         if 'gt_label' in unsup_samples[0]:
             truth = torch.cat([s.gt_label for s in unsup_samples]).to(
                 pseudo_labels.device)
-            confident = confidence >= self.threshold
             losses['pseudo_label_acc'] = (
-                (pseudo_labels == truth) & confident).sum() / \
-                confident.sum().clamp(min=1)
+                (pseudo_labels == truth) & keep).sum() / \
+                keep.sum().clamp(min=1)
         if with_sar:
             feats_x, _, feats_s = captured[0].split(sizes)
-            kept = pseudo_labels.masked_fill(confidence < self.threshold,
-                                             self.sar.ignore_index[0])
+            kept = pseudo_labels.masked_fill(~keep, self.sar.ignore_index[0])
             losses.update(
                 self.sar.losses(
                     classifier, {

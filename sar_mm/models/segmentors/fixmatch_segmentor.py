@@ -5,7 +5,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import SampleList, add_prefix
 from torch import Tensor
 
-from ..losses.pseudo_label_loss import make_pseudo_labels, pseudo_label_loss
+from ..losses.pseudo_label_loss import pseudo_label_loss
 from .semi_base_segmentor import SemiBaseSegmentor
 
 
@@ -19,25 +19,27 @@ class FixMatchSegmentor(SemiBaseSegmentor):
     and, for the EMA teacher and the in-batch CutMix partner,
     github.com/LiheYoung/UniMatch-V2). One step:
 
-    1. Pseudo-labels ``y`` and confidences ``c`` are the argmax and max
-       softmax of the weak view's prediction, without gradient: from the
-       student's train-mode forward over labelled + weak images (batch
-       norms see both, as in the reference), or from the EMA teacher in
-       eval mode.
+    1. Pseudo-labels ``y`` are the argmax of the weak view's softmax,
+       without gradient: from the student's train-mode forward over
+       labelled + weak images (batch norms see both, as in the reference),
+       or from the EMA teacher in eval mode. The pseudo-labelling strategy
+       (``pseudo_label``, FixMatch's fixed threshold ``conf_thresh`` by
+       default; see :mod:`sar_mm.models.pseudo_labelers`) decides which
+       non-padded pixels are kept, and their weights.
     2. CutMix: inside each strong view's box, the batch's mirror sample
-       (``flip(0)``) is pasted, and ``y``, ``c`` and the padding mask are
-       mixed with the same boxes.
+       (``flip(0)``) is pasted, and ``y``, the keep-mask, the weights and
+       the padding mask are mixed with the same boxes.
     3. ``L_x``: the segmentor's own decode (and auxiliary) losses on the
        labelled images. ``L_s``: per-pixel cross-entropy of the strong view
-       to the mixed ``y`` where ``c >= conf_thresh``, summed and divided by
-       the number of non-padded pixels (not of confident ones).
+       to the mixed ``y``, times the mixed weights, summed and divided by
+       the number of non-padded pixels (not of kept ones).
     4. ``L = sup_weight * L_x + unsup_weight * L_s``; the reference's
        ``(L_x + L_s) / 2`` by default.
 
     Logged: ``sup.*`` (the segmentor's losses, weighted, and accuracy),
     ``unsup.loss_s``, ``unsup.mask_ratio`` (the share of non-padded weak
-    pixels whose confidence reaches ``conf_thresh``; no "loss" in its name,
-    so it is logged, not optimised), and with ``sar=dict()``
+    pixels the strategy keeps; no "loss" in its name, so it is logged, not
+    optimised), and with ``sar=dict()``
     ``loss_sar_anchor``, ``sup.loss_sar_pull``, ``unsup.loss_sar_pull``,
     ``sar_gate_open`` and ``sar_anchor_acc``.
 
@@ -90,22 +92,21 @@ class FixMatchSegmentor(SemiBaseSegmentor):
         else:
             weak_logits = first_logits[n_sup:n_sup + n_unsup]
         with torch.no_grad():
-            labels, confidence = make_pseudo_labels(
-                self.upsample(weak_logits.detach(), weak.shape[2:]))
+            probs = self.upsample(weak_logits.detach().float(),
+                                  weak.shape[2:]).softmax(dim=1)
+        labels, keep, weight = self.pseudo_labeler(probs, valid)
 
         losses = add_prefix(
             {
                 k: cfg['sup_weight'] * v if 'loss' in k else v
                 for k, v in sup_losses.items()
             }, 'sup')
-        losses['unsup.mask_ratio'] = (
-            (confidence >= cfg['conf_thresh']) & valid).sum() / valid.sum(
-            ).clamp(min=1)
+        losses['unsup.mask_ratio'] = keep.sum() / valid.sum().clamp(min=1)
         mixed = self.strong_losses(losses, strong_logits, boxes, labels,
-                                   confidence, valid)
+                                   keep, weight, valid)
         losses.update(
             self.extra_unsup_losses(first_logits, n_sup, n_unsup, labels,
-                                    confidence, valid))
+                                    weight, valid))
         if self.sar is not None:
             mixed_labels, keep = zip(*mixed)
             losses.update(
@@ -120,29 +121,27 @@ class FixMatchSegmentor(SemiBaseSegmentor):
         return self.student_pass(torch.cat([x_sup, weak]), sup_samples)
 
     def strong_losses(self, losses: dict, strong_logits: Tensor,
-                      boxes: List[Tensor], labels: Tensor,
-                      confidence: Tensor,
+                      boxes: List[Tensor], labels: Tensor, keep: Tensor,
+                      weight: Tensor,
                       valid: Tensor) -> List[Tuple[Tensor, Tensor]]:
         """Add the strong views' losses to ``losses``; return each view's
-        CutMixed pseudo-labels and where SAR may pull them."""
-        cfg = self.semi_train_cfg
+        CutMixed pseudo-labels and where SAR may pull them (kept)."""
         views = strong_logits.split(len(labels))
         mixed = []
         for i, (box, logits) in enumerate(zip(boxes, views), 1):
-            view_labels, view_conf, view_valid = (
-                self.cutmix(box, t) for t in (labels, confidence, valid))
+            view_labels, view_keep, view_weight, view_valid = (
+                self.cutmix(box, t) for t in (labels, keep, weight, valid))
             loss, _ = pseudo_label_loss(
                 self.upsample(logits, labels.shape[1:]), view_labels,
-                view_conf, cfg['conf_thresh'], view_valid)
+                view_weight, view_valid)
             key = 'unsup.loss_s' if len(views) == 1 else f'unsup.loss_s{i}'
-            losses[key] = cfg['unsup_weight'] / len(views) * loss
-            mixed.append(
-                (view_labels,
-                 (view_conf >= cfg['conf_thresh']) & view_valid))
+            losses[key] = self.semi_train_cfg['unsup_weight'] / len(
+                views) * loss
+            mixed.append((view_labels, view_keep))
         return mixed
 
     def extra_unsup_losses(self, first_logits: Optional[Tensor], n_sup: int,
-                           n_unsup: int, labels: Tensor, confidence: Tensor,
+                           n_unsup: int, labels: Tensor, weight: Tensor,
                            valid: Tensor) -> dict:
         """Further unlabelled losses from the first pass; none here."""
         return {}

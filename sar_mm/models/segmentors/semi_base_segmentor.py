@@ -12,6 +12,7 @@ from torch import Tensor
 
 from ...utils.errors import UserInputError, is_number_in
 from ..data_preprocessors import MultiBranchDataPreprocessor
+from ..pseudo_labelers import build_pseudo_labeler
 from ..sar import (anchor_classifier, build_head_sar,
                    capture_classifier_input, check_pixel_classifier,
                    pool_pseudo_labels)
@@ -53,10 +54,12 @@ def _student_keys_to_top(module, state_dict, prefix, local_metadata):
 
 def _top_keys_to_student(module, state_dict, prefix, local_metadata, strict,
                          missing_keys, unexpected_keys, error_msgs):
-    """load_state_dict pre-hook, the inverse: keys that are not the
-    teacher's or SAR's are the student's. A plain segmentor checkpoint (no
-    teacher keys) initialises the teacher too."""
-    own = tuple(f'{prefix}{name}.' for name in ('student', 'teacher', 'sar'))
+    """load_state_dict pre-hook, the inverse: keys that are not of the
+    wrapper's own modules (teacher, SAR, pseudo-labeller...) are the
+    student's. A plain segmentor checkpoint (no teacher keys) initialises
+    the teacher too, and leaves the training state it lacks (SAR, the
+    pseudo-labeller) as it is."""
+    own = tuple(f'{prefix}{name}.' for name in module._modules)
     plain = [k for k in state_dict if k.startswith(prefix)
              and not k.startswith(own)]
     has_teacher = any(k.startswith(f'{prefix}teacher.') for k in state_dict)
@@ -66,6 +69,12 @@ def _top_keys_to_student(module, state_dict, prefix, local_metadata, strict,
         state_dict[f'{prefix}student.{rest}'] = value
         if module.teacher is not None and not has_teacher:
             state_dict[f'{prefix}teacher.{rest}'] = value
+    for name, child in module.named_children():
+        child_prefix = f'{prefix}{name}.'
+        if name not in ('student', 'teacher') and not any(
+                k.startswith(child_prefix) for k in state_dict):
+            state_dict.update((child_prefix + k, v)
+                              for k, v in child.state_dict().items())
 
 
 class SemiBaseSegmentor(BaseModel):
@@ -100,6 +109,11 @@ class SemiBaseSegmentor(BaseModel):
         segmentor (dict): The mmseg segmentor config to train.
         semi_train_cfg (dict, optional): Overrides of
             :attr:`default_semi_train_cfg`.
+        pseudo_label (dict, optional): The pseudo-labelling strategy
+            (:mod:`sar_mm.models.pseudo_labelers`), e.g.
+            ``dict(type='FlexMatchThreshold')``, with its own settings.
+            Defaults to FixMatch's fixed threshold at
+            ``semi_train_cfg.conf_thresh`` (which only that default uses).
         sar (dict, optional): ``SemanticAnchorLoss`` arguments; ``None``
             (default) trains without SAR, ``dict()`` with the reference
             setting.
@@ -111,7 +125,8 @@ class SemiBaseSegmentor(BaseModel):
 
     #: Every key ``semi_train_cfg`` accepts, with its default.
     default_semi_train_cfg = dict(
-        # pseudo-labels: least confidence that gives a loss
+        # pseudo-labels: least confidence that gives a loss, for the
+        # default strategy (FixedThreshold) when pseudo_label is not given
         conf_thresh=0.95,
         # loss weights: supervised, and all strong views together
         sup_weight=0.5,
@@ -126,6 +141,7 @@ class SemiBaseSegmentor(BaseModel):
     def __init__(self,
                  segmentor: dict,
                  semi_train_cfg: Optional[dict] = None,
+                 pseudo_label: Optional[dict] = None,
                  sar: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
@@ -158,6 +174,15 @@ class SemiBaseSegmentor(BaseModel):
             self.teacher.requires_grad_(False)
         self.sar = None if sar is None else build_head_sar(
             sar, heads[-1], owner, semi=True)
+        if pseudo_label is None:
+            pseudo_label = dict(
+                type='FixedThreshold',
+                threshold=self.semi_train_cfg['conf_thresh'])
+        self.pseudo_labeler = build_pseudo_labeler(
+            pseudo_label,
+            MODELS,
+            num_classes=heads[-1].num_classes,
+            owner=owner)
         # set by MeanTeacherHook once the teacher holds the student's weights
         self.teacher_synced = False
         self.register_state_dict_post_hook(_student_keys_to_top)

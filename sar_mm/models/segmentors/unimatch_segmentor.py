@@ -23,9 +23,9 @@ class UniMatchSegmentor(FixMatchSegmentor):
       features (every level the backbone/neck returns) after channel
       dropout (``Dropout2d(fp_dropout)``), in the same pass as the clean
       ones; their prediction learns the weak pseudo-labels (no CutMix) with
-      the same threshold and normaliser. The gradient reaches encoder and
-      decoder. Labelled images are not perturbed (the reference perturbs
-      and discards them).
+      the same keep-mask, weights and normaliser. The gradient reaches
+      encoder and decoder. Labelled images are not perturbed (the
+      reference perturbs and discards them).
     - Two strong views (branches ``unsup_strong1`` and ``unsup_strong2``),
       with independent photometric draws and CutMix boxes.
     - ``L = (L_x + 0.25 L_s1 + 0.25 L_s2 + 0.5 L_fp) / 2``: ``sup_weight``
@@ -62,11 +62,11 @@ class UniMatchSegmentor(FixMatchSegmentor):
             perturb=(len(weak), self.feature_dropout))
 
     def extra_unsup_losses(self, first_logits: Optional[Tensor], n_sup: int,
-                           n_unsup: int, labels: Tensor, confidence: Tensor,
+                           n_unsup: int, labels: Tensor, weight: Tensor,
                            valid: Tensor) -> dict:
         """The feature-perturbation loss."""
         fp_logits = first_logits[n_sup + n_unsup:]
         loss, _ = pseudo_label_loss(
-            self.upsample(fp_logits, labels.shape[1:]), labels, confidence,
-            self.semi_train_cfg['conf_thresh'], valid)
+            self.upsample(fp_logits, labels.shape[1:]), labels, weight,
+            valid)
         return {'unsup.loss_fp': self.semi_train_cfg['fp_weight'] * loss}

@@ -81,7 +81,7 @@ def test_pseudo_label_masking_and_unlabelled_loss_by_hand(threshold):
     if threshold == 'median':
         # half of the unlabelled images are confident enough
         threshold = probs.max(dim=1).values.median().item() + 1e-6
-    model.threshold = threshold
+    model.pseudo_labeler.threshold = threshold
     losses = model.loss(inputs, samples)
 
     total, confident, correct = 0.0, 0, 0
@@ -135,7 +135,8 @@ def test_sar_anchor_step_once_and_both_pulls():
     (_, logits_w, _), (feats_x, _, feats_s) = logits_and_features(
         model, inputs)
     probs = logits_w.softmax(dim=1)
-    model.threshold = probs.max(dim=1).values.median().item() + 1e-6
+    threshold = probs.max(dim=1).values.median().item() + 1e-6
+    model.pseudo_labeler.threshold = threshold
     reference = copy.deepcopy(sar)
 
     anchor_calls = []
@@ -153,7 +154,7 @@ def test_sar_anchor_step_once_and_both_pulls():
     torch.testing.assert_close(losses['sup.loss_sar_pull'], pull_x)
     # strong views: only the confident ones, towards their pseudo-label
     confidence, labels = probs.max(dim=1)
-    keep = confidence >= model.threshold
+    keep = confidence >= threshold
     assert 0 < keep.sum() < 8
     pull_u = 0.5 * (feats_s[keep] - anchors[labels[keep]]).pow(2).mean()
     torch.testing.assert_close(losses['unsup.loss_sar_pull'], pull_u)

@@ -106,7 +106,7 @@ def test_unsup_loss_cutmix_threshold_padding_and_normaliser(cfg, data):
     # a threshold that some pixels pass and others do not
     conf = upsampled(model, weak_logits).softmax(1).max(1)[0]
     threshold = conf.median().item()
-    model.semi_train_cfg['conf_thresh'] = threshold
+    model.pseudo_labeler.threshold = threshold
     losses, images, logits, _ = recorded_loss(model, data)
     labels, conf, valid = mixed_pseudo_labels(model, data, weak_logits)
     assert torch.equal(logits[0][n_sup:], weak_logits)  # same pass again
@@ -170,7 +170,7 @@ def test_sar_pulls_only_confident_uniform_cells(cfg, data):
     # the pseudo-label loss keeps
     cell_min = (conf * valid).unfold(1, 8, 8).unfold(2, 8, 8).amin((-1, -2))
     threshold = cell_min.median().item()
-    model.semi_train_cfg['conf_thresh'] = threshold
+    model.pseudo_labeler.threshold = threshold
     sar.unsup_pull_weight = 0.5
     losses, _, _, feats = recorded_loss(model, data)
     strong_feats = feats[1]
@@ -216,7 +216,7 @@ def test_ema_teacher_gives_the_pseudo_labels(cfg, data):
         teacher_logits = model.teacher.decode_head(
             model.teacher.extract_feat(data['inputs']['unsup_weak']))
     conf = upsampled(model, teacher_logits).softmax(1).max(1)[0]
-    model.semi_train_cfg['conf_thresh'] = conf.median().item()
+    model.pseudo_labeler.threshold = conf.median().item()
     losses = model.loss(**copy.deepcopy(data))
     valid = weak_valid(data)
     ratio = ((conf >= conf.median()) & valid).sum() / valid.sum()
@@ -224,31 +224,45 @@ def test_ema_teacher_gives_the_pseudo_labels(cfg, data):
 
 
 def test_checkpoint_holds_the_plain_segmentor(cfg, data, tmp_path):
-    model = build(cfg, sar=dict(), semi_train_cfg=dict(ema_teacher=True))
+    """The student under the plain keys; the teacher, SAR and the
+    pseudo-labelling state (trained, here by hand) next to them."""
+    flexmatch = dict(type='FlexMatchThreshold')
+    model = build(cfg, sar=dict(), semi_train_cfg=dict(ema_teacher=True),
+                  pseudo_label=flexmatch)
+    for buffer in model.pseudo_labeler.buffers():
+        buffer.fill_(0.25)
     state = model.state_dict()
     init_default_scope('mmseg')
     plain = MODELS.build(cfg.model.segmentor).eval()
     plain_keys = set(plain.state_dict())
     assert plain_keys <= set(state)
     extra = set(state) - plain_keys
-    assert extra and all(k.startswith(('teacher.', 'sar.')) for k in extra)
+    assert extra and all(
+        k.startswith(('teacher.', 'sar.', 'pseudo_labeler.')) for k in extra)
+    assert any(k.startswith('pseudo_labeler.') for k in extra)
     torch.save(dict(state_dict=state), tmp_path / 'semi.pth')
     load_checkpoint(plain, str(tmp_path / 'semi.pth'))
     for key, value in plain.state_dict().items():
         assert torch.equal(value, state[key]), key
     # and back: a semi model loads its own checkpoint, keys and all
-    again = build(cfg, sar=dict(), semi_train_cfg=dict(ema_teacher=True))
+    again = build(cfg, sar=dict(), semi_train_cfg=dict(ema_teacher=True),
+                  pseudo_label=flexmatch)
     again.load_state_dict(state)
     for key, value in again.state_dict().items():
         assert torch.equal(value, state[key]), key
 
 
 def test_plain_checkpoint_initialises_student_and_teacher(cfg):
+    """...and leaves the training state it does not have as it is."""
     init_default_scope('mmseg')
     torch.manual_seed(1)
     plain = MODELS.build(cfg.model.segmentor)
-    model = build(cfg, semi_train_cfg=dict(ema_teacher=True))
+    model = build(cfg, semi_train_cfg=dict(ema_teacher=True), sar=dict())
+    fresh = {k: v.clone() for k, v in model.state_dict().items()
+             if k.startswith(('sar.', 'pseudo_labeler.'))}
     model.load_state_dict(plain.state_dict())
+    for key, value in fresh.items():
+        assert torch.equal(model.state_dict()[key], value), key
     for name, value in plain.state_dict().items():
         student = model.student.state_dict()[name]
         teacher = model.teacher.state_dict()[name]
@@ -283,6 +297,36 @@ def test_refuses_a_binary_head(cfg):
 def test_refuses_bad_semi_train_cfg(cfg, semi_train_cfg, match):
     with pytest.raises(UserInputError, match=match):
         build(cfg, semi_train_cfg=semi_train_cfg)
+
+
+@pytest.mark.parametrize('changes,match', [
+    (dict(semi_train_cfg=dict(sar_conf_thresh=0.9)),
+     r'semi_train_cfg.sar_conf_thresh of FixMatchSegmentor is no longer a '
+     r'setting: SAR pulls the unlabelled pixels the pseudo-label loss keeps'),
+    (dict(semi_train_cfg=dict(sar_unsup_weight=2)),
+     r'set sar=dict\(unsup_pull_weight=...\) instead'),
+    (dict(pseudo_label=dict(type='Confident')),
+     r"unknown pseudo_label type 'Confident' of FixMatchSegmentor"),
+    (dict(pseudo_label=dict(type='FlexMatchThreshold', momentum=1.5)),
+     r'momentum must be a number in \[0, 1\], got 1.5'),
+])
+def test_refuses_moved_and_conflicting_settings(cfg, changes, match):
+    with pytest.raises(UserInputError, match=match) as info:
+        build(cfg, **changes)
+    assert '\n' not in str(info.value)
+
+
+def test_pseudo_label_strategy_keeps_and_learns_in_the_step(cfg, data):
+    """A strategy chosen in the config gives the keep-mask of the step
+    (logged as the mask ratio) and updates its state once per step."""
+    model = build(cfg, pseudo_label=dict(type='FreeMatchThreshold'))
+    state = {k: v.clone() for k, v in
+             model.pseudo_labeler.state_dict().items()}
+    losses = model.loss(**data)
+    assert 0 <= losses['unsup.mask_ratio'] <= 1
+    moved = [k for k, v in model.pseudo_labeler.state_dict().items()
+             if v.numel() and not torch.equal(v, state[k])]
+    assert moved
 
 
 def test_unknown_sar_key_is_the_builders_error(cfg):

@@ -41,7 +41,7 @@ def test_feature_perturbation_loss_by_hand(cfg, unimatch_data):
     assert torch.equal(logits[0][n_sup + n_unsup:], weak)
     conf = upsampled(model, weak).softmax(1).max(1)[0]
     threshold = conf.median().item()
-    model.semi_train_cfg['conf_thresh'] = threshold
+    model.pseudo_labeler.threshold = threshold
     losses, _, _, _ = recorded_loss(model, unimatch_data)
     valid = weak_valid(unimatch_data)
     confident = (conf >= threshold) & valid
