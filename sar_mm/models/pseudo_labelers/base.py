@@ -5,7 +5,7 @@ import torch.nn as nn
 from mmengine.dist import all_reduce
 from torch import Tensor
 
-from ...utils.errors import UserInputError, is_number_in
+from ...utils.errors import is_number_in
 from ..utils.class_counts import ClassCountsMixin
 
 
