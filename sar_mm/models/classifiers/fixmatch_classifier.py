@@ -11,6 +11,7 @@ from torch import Tensor, nn
 from ...utils.errors import UserInputError, is_number_in
 from ..losses.pseudo_label_loss import pseudo_label_loss
 from ..pseudo_labelers import build_pseudo_labeler
+from ..utils import check_ramp, unsup_ramp
 from ..sar import build_sar, capture_input, final_classifier, hard_labels
 
 BRANCHES = ('sup', 'unsup_weak', 'unsup_strong')
@@ -87,6 +88,10 @@ class FixMatchClassifier(ImageClassifier):
             (:mod:`sar_mm.models.pseudo_labelers`), e.g.
             ``dict(type='FlexMatchThreshold')``; it replaces ``threshold``.
             Defaults to FixMatch's fixed threshold at ``threshold``.
+        burn_in_iters (int): Iterations with the unlabelled losses off
+            (their state, e.g. a strategy's, still updates). Defaults to 0.
+        warmup_iters (int): Iterations over which they then ramp up
+            linearly to their weights. Defaults to 0.
         sar (dict, optional): The SAR switch; None (default) trains plain
             FixMatch.
         pretrained (str, optional): Checkpoint of the whole model.
@@ -103,6 +108,8 @@ class FixMatchClassifier(ImageClassifier):
                  threshold: float = 0.95,
                  unsup_weight: float = 1.0,
                  pseudo_label: Optional[dict] = None,
+                 burn_in_iters: int = 0,
+                 warmup_iters: int = 0,
                  sar: Optional[dict] = None,
                  pretrained: Optional[str] = None,
                  data_preprocessor: Union[dict, nn.Module, None] = None,
@@ -135,7 +142,9 @@ class FixMatchClassifier(ImageClassifier):
                 f'loss(); use a plain head (LinearClsHead, '
                 f'VisionTransformerClsHead...) and, for SAR, '
                 f'FixMatchClassifier(sar=dict()).')
+        check_ramp(burn_in_iters, warmup_iters, 'FixMatchClassifier')
         self.unsup_weight = unsup_weight
+        self.burn_in_iters, self.warmup_iters = burn_in_iters, warmup_iters
         self.pseudo_labeler = build_pseudo_labeler(
             pseudo_label or dict(type='FixedThreshold', threshold=threshold),
             MODELS,
@@ -200,7 +209,8 @@ class FixMatchClassifier(ImageClassifier):
             logits_w.detach().float().softmax(dim=1))
         loss_u, mask_ratio = pseudo_label_loss(logits_s, pseudo_labels,
                                                weight)
-        losses.update(loss_u=self.unsup_weight * loss_u,
+        ramp = unsup_ramp(self.burn_in_iters, self.warmup_iters)
+        losses.update(loss_u=ramp * self.unsup_weight * loss_u,
                       mask_ratio=mask_ratio)
         if 'gt_label' in unsup_samples[0]:
             truth = torch.cat([s.gt_label for s in unsup_samples]).to(
@@ -216,6 +226,7 @@ class FixMatchClassifier(ImageClassifier):
                     classifier, {
                         'sup': (feats_x, hard_labels(sup_samples,
                                                      self.owner), 1.),
-                        'unsup': (feats_s, kept, self.sar.unsup_pull_weight)
+                        'unsup': (feats_s, kept,
+                                  ramp * self.sar.unsup_pull_weight)
                     }))
         return losses

@@ -34,7 +34,9 @@ class FixMatchSegmentor(SemiBaseSegmentor):
        to the mixed ``y``, times the mixed weights, summed and divided by
        the number of non-padded pixels (not of kept ones).
     4. ``L = sup_weight * L_x + unsup_weight * L_s``; the reference's
-       ``(L_x + L_s) / 2`` by default.
+       ``(L_x + L_s) / 2`` by default. Every unlabelled term is 0 during
+       ``burn_in_iters`` and then ramps up over ``warmup_iters`` (both 0,
+       as in the reference, by default).
 
     Logged: ``sup.*`` (the segmentor's losses, weighted, and accuracy),
     ``unsup.loss_s``, ``unsup.mask_ratio`` (the share of non-padded weak
@@ -113,7 +115,11 @@ class FixMatchSegmentor(SemiBaseSegmentor):
                 self.sar_losses(sup_feats, self.stack_maps(sup_samples),
                                 strong_feats, torch.cat(mixed_labels),
                                 torch.cat(keep)))
-        return losses
+        ramp = self.unsup_ramp()
+        return {
+            k: ramp * v if k.startswith('unsup.loss') else v
+            for k, v in losses.items()
+        }
 
     def first_pass(self, x_sup: Tensor, sup_samples: SampleList,
                    weak: Tensor) -> Tuple[Tensor, Tensor, dict]:

@@ -16,7 +16,7 @@ from ..pseudo_labelers import build_pseudo_labeler
 from ..sar import (anchor_classifier, build_head_sar,
                    capture_classifier_input, check_pixel_classifier,
                    pool_pseudo_labels)
-from ..utils import decode_heads, last_decode_head
+from ..utils import check_ramp, decode_heads, last_decode_head, unsup_ramp
 from .sar_segmentor import SARSegmentorMixin
 
 #: semi_train_cfg keys that SAR's own settings replaced, and where to go.
@@ -117,6 +117,11 @@ class SemiBaseSegmentor(BaseModel):
         sar (dict, optional): ``SemanticAnchorLoss`` arguments; ``None``
             (default) trains without SAR, ``dict()`` with the reference
             setting.
+        semi_test_cfg (dict, optional): ``predict_on``, the model that
+            validates and tests: ``'student'`` (default) or ``'teacher'``
+            (the EMA teacher, as UniMatch-V2 evaluates; needs
+            ``ema_teacher=True``). The checkpoint's plain keys hold the
+            student, so a teacher-evaluated run tests with its own config.
         data_preprocessor (dict, optional): A
             ``MultiBranchDataPreprocessor``, or the preprocessor it should
             wrap. Defaults to ``segmentor``'s, wrapped.
@@ -132,7 +137,11 @@ class SemiBaseSegmentor(BaseModel):
         sup_weight=0.5,
         unsup_weight=0.5,
         # pseudo-labels from an EMA teacher (needs MeanTeacherHook)
-        ema_teacher=False)
+        ema_teacher=False,
+        # the unlabelled losses: off for burn_in_iters, then a linear ramp
+        # to their weights over warmup_iters
+        burn_in_iters=0,
+        warmup_iters=0)
     sup_branch = 'sup'
     weak_branch = 'unsup_weak'
     #: Strong views of the unlabelled samples, one loss term each.
@@ -143,6 +152,7 @@ class SemiBaseSegmentor(BaseModel):
                  semi_train_cfg: Optional[dict] = None,
                  pseudo_label: Optional[dict] = None,
                  sar: Optional[dict] = None,
+                 semi_test_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         owner = type(self).__name__
@@ -172,6 +182,7 @@ class SemiBaseSegmentor(BaseModel):
         if self.semi_train_cfg['ema_teacher']:
             self.teacher = MODELS.build(segmentor)
             self.teacher.requires_grad_(False)
+        self.predict_on = self._check_predict_on(semi_test_cfg, owner)
         self.sar = None if sar is None else build_head_sar(
             sar, heads[-1], owner, semi=True)
         if pseudo_label is None:
@@ -207,6 +218,26 @@ class SemiBaseSegmentor(BaseModel):
                 f'CascadeEncoderDecoder), not {seg_cls.__name__}, and switch '
                 f'SAR on with sar=dict() on {owner}.')
 
+    def _check_predict_on(self, semi_test_cfg: Optional[dict],
+                          owner: str) -> str:
+        cfg = dict(semi_test_cfg or {})
+        unknown = sorted(set(cfg) - {'predict_on'})
+        if unknown:
+            raise UserInputError(
+                f"unknown key(s) {unknown} in semi_test_cfg of {owner}; "
+                f"valid keys: ['predict_on']")
+        predict_on = cfg.get('predict_on', 'student')
+        if predict_on not in ('student', 'teacher'):
+            raise UserInputError(
+                f"semi_test_cfg.predict_on of {owner} must be 'student' or "
+                f"'teacher', got {predict_on!r}")
+        if predict_on == 'teacher' and self.teacher is None:
+            raise UserInputError(
+                f"semi_test_cfg.predict_on='teacher' of {owner} needs the "
+                f"EMA teacher: set semi_train_cfg.ema_teacher=True (and "
+                f"custom_hooks=[dict(type='MeanTeacherHook')]).")
+        return predict_on
+
     def _merge_semi_train_cfg(self, semi_train_cfg: Optional[dict]) -> dict:
         cfg = dict(self.default_semi_train_cfg)
         given = dict(semi_train_cfg or {})
@@ -221,7 +252,11 @@ class SemiBaseSegmentor(BaseModel):
                 f'unknown key(s) {unknown} in semi_train_cfg of '
                 f'{type(self).__name__}; valid keys: {sorted(cfg)}')
         cfg.update(given)
+        check_ramp(cfg['burn_in_iters'], cfg['warmup_iters'],
+                   f'semi_train_cfg of {type(self).__name__}')
         for key, value in cfg.items():
+            if key.endswith('_iters'):
+                continue
             if key == 'ema_teacher':
                 ok, expected = isinstance(value, bool), 'True or False'
             else:
@@ -254,13 +289,25 @@ class SemiBaseSegmentor(BaseModel):
         if mode == 'predict':
             return self.predict(inputs, data_samples)
         if mode == 'tensor':
-            return self.student._forward(inputs, data_samples)
+            return self.predictor._forward(inputs, data_samples)
         raise RuntimeError(f'Invalid mode "{mode}".')
+
+    @property
+    def predictor(self) -> EncoderDecoder:
+        """The segmentor that validates and tests (``predict_on``)."""
+        return self.teacher if self.predict_on == 'teacher' else self.student
 
     def predict(self, inputs: Tensor,
                 data_samples: Optional[SampleList] = None) -> SampleList:
-        """The student's prediction: the wrapped segmentor's inference."""
-        return self.student.predict(inputs, data_samples)
+        """The wrapped segmentor's inference, by the student or, with
+        ``predict_on='teacher'``, the EMA teacher."""
+        return self.predictor.predict(inputs, data_samples)
+
+    def unsup_ramp(self) -> float:
+        """The factor of the unlabelled losses at this iteration
+        (``burn_in_iters``, ``warmup_iters``)."""
+        return unsup_ramp(self.semi_train_cfg['burn_in_iters'],
+                          self.semi_train_cfg['warmup_iters'])
 
     def loss(self, inputs: Dict[str, Tensor],
              data_samples: Dict[str, SampleList]) -> dict:

@@ -5,9 +5,10 @@ from .gather_rows import gather_rows
 from .label_check import check_label_range, out_of_range
 from .simplex_etf import simplex_etf
 from .sinkhorn import sinkhorn
+from .unsup_ramp import check_ramp, unsup_ramp
 
 __all__ = [
-    'ClassCountsMixin', 'CosineLinear', 'check_label_range', 'decode_heads',
-    'gather_rows', 'last_decode_head', 'out_of_range', 'simplex_etf',
-    'sinkhorn'
+    'ClassCountsMixin', 'CosineLinear', 'check_label_range', 'check_ramp',
+    'decode_heads', 'gather_rows', 'last_decode_head', 'out_of_range',
+    'simplex_etf', 'sinkhorn', 'unsup_ramp'
 ]

@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from mmengine.logging import MessageHub
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
@@ -228,3 +229,27 @@ def test_heads_it_cannot_train_are_refused(head, match):
 
 def test_is_registered():
     assert MODELS.get('FixMatchClassifier') is FixMatchClassifier
+
+
+def test_burn_in_and_warm_up_scale_the_unlabelled_terms():
+    model = build(threshold=0.0, sar=dict(), burn_in_iters=1,
+                  warmup_iters=2)
+    model.sar.eval()  # the gate held open, the anchors fixed
+    model.sar.gate_open.fill_(True)
+    model.sar.semantic_anchors.normal_()
+    inputs, samples = batch()
+    hub = MessageHub.get_instance('test_fixmatch_ramp')
+    MessageHub._instance_dict.move_to_end('test_fixmatch_ramp')
+    by_iter = {}
+    try:
+        for i in (0, 1, 2):
+            hub.update_info('iter', i)
+            by_iter[i] = model.loss(inputs, samples)
+    finally:
+        hub.pop_info('iter')
+    for key in ('loss_u', 'unsup.loss_sar_pull'):
+        assert by_iter[0][key].item() == 0, key
+        full = by_iter[2][key]
+        assert full.item() > 0, key
+        torch.testing.assert_close(by_iter[1][key], 0.5 * full)
+    torch.testing.assert_close(by_iter[0]['loss_x'], by_iter[2]['loss_x'])

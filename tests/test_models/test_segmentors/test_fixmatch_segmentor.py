@@ -7,6 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from mmengine.config import Config
+from mmengine.logging import MessageHub
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 from mmseg.registry import MODELS
@@ -327,6 +328,66 @@ def test_pseudo_label_strategy_keeps_and_learns_in_the_step(cfg, data):
     moved = [k for k, v in model.pseudo_labeler.state_dict().items()
              if v.numel() and not torch.equal(v, state[k])]
     assert moved
+
+
+def test_burn_in_turns_the_unlabelled_losses_off(cfg, data):
+    """Every unlabelled term (CutMix CE and SAR's unlabelled pull) is 0
+    during burn-in, the labelled ones are untouched; after it, the same
+    batch gives the terms at full weight."""
+    model = build(cfg, sar=dict(),
+                  semi_train_cfg=dict(burn_in_iters=1, warmup_iters=1))
+    model.sar.eval()
+    model.sar.gate_open.fill_(True)
+    model.sar.semantic_anchors.normal_()
+    model.pseudo_labeler.threshold = 0.
+    hub = MessageHub.get_instance('test_burn_in')
+    MessageHub._instance_dict.move_to_end('test_burn_in')
+    try:
+        hub.update_info('iter', 0)
+        off = model.loss(**data)
+        hub.update_info('iter', 1)
+        on = model.loss(**data)
+    finally:
+        hub.pop_info('iter')
+    unsup = [k for k in on if k.startswith('unsup.loss')]
+    assert {'unsup.loss_s', 'unsup.loss_sar_pull'} <= set(unsup)
+    for key in unsup:
+        assert off[key].item() == 0 and on[key].item() > 0, key
+    for key in ('sup.decode.loss_ce', 'sup.loss_sar_pull'):
+        torch.testing.assert_close(off[key], on[key])
+
+
+def test_predict_on_the_teacher(cfg, data):
+    model = build(cfg, semi_train_cfg=dict(ema_teacher=True),
+                  semi_test_cfg=dict(predict_on='teacher')).eval()
+    for param in model.teacher.parameters():
+        param.data.normal_()
+    images = data['inputs']['sup']
+    samples = copy.deepcopy(data['data_samples']['sup'])
+    predicted = model.predict(images, samples)
+    by_teacher = model.teacher.predict(images, copy.deepcopy(samples))
+    by_student = model.student.predict(images, copy.deepcopy(samples))
+    for ours, teacher, student in zip(predicted, by_teacher, by_student):
+        assert torch.equal(ours.seg_logits.data, teacher.seg_logits.data)
+        assert not torch.equal(ours.seg_logits.data, student.seg_logits.data)
+
+
+@pytest.mark.parametrize('changes,match', [
+    (dict(semi_test_cfg=dict(predict_on='teacher')),
+     r"predict_on='teacher' of FixMatchSegmentor needs the EMA teacher: "
+     r'set semi_train_cfg.ema_teacher=True'),
+    (dict(semi_test_cfg=dict(predict_on='ema')),
+     r"predict_on of FixMatchSegmentor must be 'student' or 'teacher', got "
+     r"'ema'"),
+    (dict(semi_test_cfg=dict(predict='teacher')),
+     r"unknown key\(s\) \['predict'\] in semi_test_cfg"),
+    (dict(semi_train_cfg=dict(burn_in_iters=-5)),
+     r'burn_in_iters of semi_train_cfg of FixMatchSegmentor must be an int '
+     r'>= 0'),
+])
+def test_refuses_bad_test_and_ramp_settings(cfg, changes, match):
+    with pytest.raises(UserInputError, match=match):
+        build(cfg, **changes)
 
 
 def test_unknown_sar_key_is_the_builders_error(cfg):
