@@ -6,6 +6,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.registry import DATASETS
 from mmpretrain.registry import HOOKS as PRETRAIN_HOOKS
 from mmseg.registry import HOOKS as SEG_HOOKS
+from torch import nn
 
 from ...evaluation.metrics import LTAccuracy
 from ...models.utils.class_counts import ClassCountsMixin
@@ -79,7 +80,16 @@ class ClassCountsHook(Hook):
     def _count_modules(runner) -> List[ClassCountsMixin]:
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        return [m for m in model.modules() if isinstance(m, ClassCountsMixin)]
+        # an EMAHook's averaged copy too: it copies the model's buffers
+        # every step, so its count buffers must have the same size
+        roots = [model] + [
+            hook.ema_model for hook in runner.hooks
+            if isinstance(getattr(hook, 'ema_model', None), nn.Module)
+        ]
+        return [
+            m for root in roots for m in root.modules()
+            if isinstance(m, ClassCountsMixin)
+        ]
 
     def before_train(self, runner) -> None:
         dataset = runner.train_dataloader.dataset
