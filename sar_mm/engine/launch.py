@@ -22,7 +22,8 @@ from mmengine.utils import import_modules_from_strings
 
 from ..compat.checkpoint import trust_checkpoint
 from ..compat.dist import setup_cpu_distributed
-from ..datasets.semi_split_dataset import check_disjoint_splits
+from ..datasets.semi_split_dataset import (check_branch_fields,
+                                           check_disjoint_splits)
 from ..models.segmentors import check_sar_config
 from ..utils.errors import UserInputError
 
@@ -236,6 +237,7 @@ def check_datasets(cfg: Config) -> None:
                 f'the images.')
         listed.append((dataset, data_list))
     check_disjoint_splits(listed)
+    check_branch_fields(dataset for dataset, _ in listed)
 
 
 def add_default_hooks(cfg: Config,

@@ -9,7 +9,9 @@ file that ``LongTailPixelSampler``, ``ClassBalancedCrossEntropyLoss`` and
     python tools/analysis_tools/class_stats.py CONFIG --out stats.json \\
         [--split train] [--plot stats.png] [--group-bounds 0.5 0.9]
 
-It prints the classes from the most to the least frequent with their head /
+Of a semi-supervised config it counts the labelled split only (the
+unlabelled images have no masks), and says so. It prints the classes from
+the most to the least frequent with their head /
 medium / tail group. Label values that are neither a class nor the ignore
 index are reported and left out of the counts.
 """
@@ -96,6 +98,23 @@ def find_load_annotations(dataset_cfg: dict) -> dict:
     return dict(type='LoadAnnotations')
 
 
+def labelled_part(dataset_cfg: dict, split: str) -> dict:
+    """The dataset whose masks are counted: of a semi-supervised
+    ``ConcatDataset``, its labelled :class:`SemiSplitDataset` parts (the
+    unlabelled images have no mask), said on the console."""
+    parts = dataset_cfg.get('datasets', [])
+    semi = [d for d in parts if d.get('type') == 'SemiSplitDataset']
+    if not semi:
+        return dataset_cfg
+    labelled = [d for d in semi if d.get('labelled', True)]
+    files = ', '.join(d.get('split_file', '?') for d in labelled)
+    print(f'semi-supervised {split} set: counting its labelled split only '
+          f'({files}); the unlabelled images have no masks.')
+    if len(labelled) == 1:
+        return labelled[0]
+    return dict(dataset_cfg, datasets=labelled)
+
+
 def count_image(data_info: dict, load_annotations, num_classes: int,
                 ignore_index: int):
     """Class pixels of one label map, and its out-of-range values."""
@@ -115,7 +134,7 @@ def collect(cfg: Config, config_path: str, split: str, nproc: int,
             f'the config has no {loader_name}; choose another --split.')
     # missing data_root, empty dataset or missing label files: one line
     check_datasets(Config({loader_name: cfg[loader_name]}))
-    dataset_cfg = cfg[loader_name]['dataset']
+    dataset_cfg = labelled_part(cfg[loader_name]['dataset'], split)
     dataset = DATASETS.build(dataset_cfg)
     classes = dataset.metainfo['classes']
     ignore_index = getattr(dataset, 'ignore_index', 255)
@@ -162,7 +181,9 @@ def collect(cfg: Config, config_path: str, split: str, nproc: int,
         group_rule=group_rule,
         group_bounds=group_bounds,
         ignore_index=ignore_index,
-        reduce_zero_label=bool(getattr(dataset, 'reduce_zero_label', False)),
+        reduce_zero_label=bool(data_infos[0].get(
+            'reduce_zero_label',
+            getattr(dataset, 'reduce_zero_label', False))),
         out_of_range=dict(out_of_range),
         source=dict(
             config=config_path,
