@@ -8,6 +8,7 @@ from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
 from ..utils.errors import UserInputError
+from .split_files import read_split_lines
 
 SPLIT_DOCS = 'README.md, "Semi-supervised segmentation"'
 
@@ -126,9 +127,7 @@ class SemiSplitDataset(BaseDataset):
                 f'split file {self.split_file} ({self.role} set) not found. '
                 f"Write one sample per line, '<image> <mask>' relative to "
                 f'data_root {self.split_root!r}; see {SPLIT_DOCS}.')
-        with open(self.split_file) as f:
-            lines = [(n, line.split()) for n, line in enumerate(f, 1)]
-        return [(n, cols) for n, cols in lines if cols]
+        return read_split_lines(self.split_file)
 
     def load_data_list(self) -> List[dict]:
         """One data info per line of the split file, with the fields mmseg's
