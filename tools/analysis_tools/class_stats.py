@@ -209,7 +209,8 @@ def main():
             f'for mmseg configs; {args.config} has default_scope='
             f'{cfg.default_scope!r}. A classification dataset of sar_mm '
             f"carries its per-class image counts in its metainfo "
-            f"('class_counts').")
+            f"('class_counts'), which LTAccuracy and the analysis tools "
+            f'read: there is nothing to count for it.')
     check_group_split(args.group_rule, args.group_bounds)
     stats = collect(cfg, args.config, args.split, args.nproc, args.group_rule,
                     args.group_bounds)
