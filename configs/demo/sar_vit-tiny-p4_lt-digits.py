@@ -9,7 +9,7 @@
 # cores with OMP_NUM_THREADS=1, 85.4 % top-1 on the balanced test split
 # (seed 0, one run).
 _base_ = [
-    '../_base_/datasets/lt_digits.py',
+    'sar_mm::_base_/datasets/lt_digits.py',
     'mmpretrain::_base_/default_runtime.py',
 ]
 custom_imports = dict(imports=['sar_mm'], allow_failed_imports=False)
