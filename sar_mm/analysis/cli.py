@@ -18,6 +18,7 @@ from .class_vectors import (classifier_head, find_class_vectors,
 from .features import FeatureSet, build_dataloader, extract_features
 from .model_loading import load_model
 
+
 def add_model_args(parser: argparse.ArgumentParser) -> None:
     """``config``, ``checkpoint``, ``--device`` and ``--cfg-options``."""
     parser.add_argument('config', help='config the checkpoint was trained '

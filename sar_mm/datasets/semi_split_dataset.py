@@ -10,7 +10,8 @@ from mmseg.registry import DATASETS
 from ..utils.errors import UserInputError
 from .split_files import read_split_lines
 
-SPLIT_DOCS = 'docs/en/user_guides/semi_supervised.md, "Semi-supervised segmentation"'
+SPLIT_DOCS = ('docs/en/user_guides/semi_supervised.md, "Semi-supervised '
+              'segmentation"')
 
 
 @DATASETS.register_module()

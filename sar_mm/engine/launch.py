@@ -28,7 +28,8 @@ from ..models.segmentors import check_sar_config
 from ..utils.errors import UserInputError
 
 SUPPORTED_SCOPES = ('mmseg', 'mmpretrain')
-DATASET_DOCS = 'docs/en/user_guides/dataset_prepare.md, "Preparing datasets"'
+DATASET_DOCS = ('docs/en/user_guides/dataset_prepare.md, "Preparing '
+                'datasets"')
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:

@@ -68,6 +68,7 @@ def test_count_seed_and_nesting(make, cwd):
 def test_stratified_labels_every_class_present(make, cwd):
     result = make('--out', 'e', '--count', '6', '--stratified')
     assert result.returncode == 0, result.stderr
+
     def classes(lines):
         found = set()
         for line in lines:

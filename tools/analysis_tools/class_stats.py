@@ -22,7 +22,6 @@ import sys
 from collections import Counter
 
 import numpy as np
-import torch
 from mmengine.config import Config, DictAction
 from mmseg.registry import DATASETS
 from prettytable import PrettyTable

@@ -38,7 +38,10 @@ def build_parser():
         description='Per-class IoU or accuracy of one or several result '
         'files against class frequency, classes head to tail')
     parser.add_argument(
-        'results', nargs='+', help='metrics JSON files (or scalars.json, or work dirs)')
+        'results',
+        nargs='+',
+        help='metrics JSON files (or scalars.json, or work dirs of '
+        'tools/train.py)')
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument(
         '--config', help='config giving class names, frequencies, groups')
