@@ -212,7 +212,7 @@ def check_datasets(cfg: Config) -> None:
     datasets = [(path, ds, _dataset_class(ds.get('type')), own_files)
                 for path, ds, own_files in _dataset_cfgs(cfg)]
     _check_data_roots(datasets)
-    listed = []
+    listed, loaders = [], {}
     for path, ds, dataset_cls, own_files in datasets:
         root = ds.get('data_root')
         if not own_files or not _lists_own_samples(dataset_cls):
@@ -237,8 +237,11 @@ def check_datasets(cfg: Config) -> None:
                 f'no annotation file, e.g. {missing[:3]}. Add them or remove '
                 f'the images.')
         listed.append((dataset, data_list))
+        loaders.setdefault(path.split('.')[0], []).append(dataset)
     check_disjoint_splits(listed)
-    check_branch_fields(dataset for dataset, _ in listed)
+    for datasets_of_loader in loaders.values():
+        # the samples of one loader collate into one batch
+        check_branch_fields(datasets_of_loader)
 
 
 def add_default_hooks(cfg: Config,

@@ -194,3 +194,19 @@ def test_student_and_teacher_are_the_analysed_parts():
     assert analysed_part(plain, False, 'c') is plain
     with pytest.raises(UserInputError, match='drop --teacher'):
         analysed_part(plain, True, 'c')
+
+
+def test_branch_fields_are_compared_within_a_loader(run_dir, monkeypatch):
+    """A split evaluated without MultiBranch (a val SemiSplitDataset) is
+    no mismatch: only the samples of one loader share a batch."""
+    import sar_mm  # noqa: F401
+    from sar_mm.engine.launch import check_datasets, load_config
+    config = write_config(
+        run_dir, 'val_split.py', """
+labelled = _base_.train_dataloader.dataset.datasets[0]
+val_dataloader = dict(dataset=dict(
+    labelled, _delete_=True, pipeline=_base_.test_pipeline))
+test_dataloader = val_dataloader
+""")
+    monkeypatch.chdir(run_dir)
+    check_datasets(load_config(str(config)))
