@@ -5,7 +5,9 @@
 #   make install MMCV=full  same, with mmcv 2.1.0 built from source (~22 min)
 #   make test               install if needed, then the whole test suite
 #   make demo               install if needed, then train the demo config
-#   make figures            regenerate the README figures under docs/
+#   make docs               build the docs site (docs/en -> docs/en/_build/html);
+#                           any Sphinx warning, e.g. a dead link, fails it
+#   make figures            regenerate the analysis figures under docs/figures
 #                           (FIGURES_ARGS=--no-train reuses the runs)
 #   make bench              run the benchmarks under benchmarks/
 
@@ -20,7 +22,7 @@ SHELL := /bin/bash
 
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
-REQS := requirements/runtime.txt requirements/tests.txt requirements/mmcv-$(MMCV).txt
+REQS := requirements/runtime.txt requirements/tests.txt requirements/docs.txt requirements/mmcv-$(MMCV).txt
 # Keyed by the content of the pin files (not their mtimes), so a fresh clone
 # sharing an installed venv does not reinstall anything.
 REQS_HASH := $(shell cat $(REQS) | sha256sum | cut -c1-12)
@@ -33,7 +35,7 @@ ifeq ($(filter $(MMCV),lite full),)
 $(error MMCV must be 'lite' or 'full', got '$(MMCV)')
 endif
 
-.PHONY: install deps develop test demo figures bench clean
+.PHONY: install deps develop test demo docs figures bench clean
 
 install: deps develop
 
@@ -43,7 +45,7 @@ deps: $(DEPS_STAMP)
 # checks of `develop`.
 $(DEPS_STAMP):
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install -q -r requirements/runtime.txt -r requirements/tests.txt $(QUIET)
+	$(PIP) install -q -r requirements/runtime.txt -r requirements/tests.txt -r requirements/docs.txt $(QUIET)
 ifeq ($(MMCV),lite)
 	@if $(PIP) show -q mmcv >/dev/null 2>&1; then $(PIP) uninstall -q -y mmcv; fi
 	$(PIP) install -q -r requirements/mmcv-lite.txt $(QUIET)
@@ -72,11 +74,15 @@ test: deps
 demo: install
 	$(PY) tools/train.py $(DEMO_CONFIG)
 
+docs: deps
+	$(PY) -m sphinx -W --keep-going -q -b html docs/en docs/en/_build/html
+	@echo "docs built: docs/en/_build/html/index.html"
+
 figures: install
-	$(PY) tools/analysis_tools/make_figures.py --out docs/figures --readme README.md $(FIGURES_ARGS)
+	$(PY) tools/analysis_tools/make_figures.py --out docs/figures --readme docs/en/user_guides/analysis.md $(FIGURES_ARGS)
 
 bench: install
 	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 clean:
-	rm -rf work_dirs .pytest_cache build *.egg-info
+	rm -rf work_dirs .pytest_cache build *.egg-info docs/en/_build docs/en/model_zoo

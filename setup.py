@@ -3,7 +3,7 @@
 mmcv is deliberately not a hard requirement: it comes either as the
 pure-Python ``mmcv-lite`` (``pip install -e .[lite]``) or as the full build
 with compiled ops, and pip cannot express "one of the two". ``make install``
-picks one for you; see README.md, "Manual install".
+picks one for you; see docs/en/get_started.md, "Manual install".
 
 A wheel (``pip install .``) also carries ``configs/`` and ``tools/`` as
 ``sar_mm/.mim/``, where OpenMMLab packages keep theirs, so configs outside

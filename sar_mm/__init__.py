@@ -13,7 +13,7 @@ if importlib.util.find_spec('mmcv') is None:
         'sar_mm needs mmcv 2.1.x. Install the pure-Python build with '
         '`pip install mmcv-lite==2.1.0` (enough for every sar_mm component) '
         'or the full build with compiled ops, `make install MMCV=full`; '
-        'see README.md, "Manual install".')
+        'see docs/en/get_started.md, "Manual install".')
 
 from .compat import apply_compat  # noqa: E402
 

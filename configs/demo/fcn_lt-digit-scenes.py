@@ -1,5 +1,6 @@
 # Baseline demo: FCN on a small ResNet-18-D8, trained from scratch on the
-# built-in LTDigitScenes for 3k iterations: about 2 minutes on 2 CPU cores.
+# built-in LTDigitScenes for 3k iterations: about 3 minutes on 2 CPU cores
+# with OMP_NUM_THREADS=1, as its SAR version (make demo).
 _base_ = [
     'mmseg::_base_/models/fcn_r50-d8.py',
     '../_base_/datasets/lt_digit_scenes.py',

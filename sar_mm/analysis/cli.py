@@ -18,6 +18,7 @@ from .class_vectors import (classifier_head, find_class_vectors,
 from .features import FeatureSet, build_dataloader, extract_features
 from .model_loading import load_model
 
+
 def add_model_args(parser: argparse.ArgumentParser) -> None:
     """``config``, ``checkpoint``, ``--device`` and ``--cfg-options``."""
     parser.add_argument('config', help='config the checkpoint was trained '
@@ -33,6 +34,11 @@ def add_model_args(parser: argparse.ArgumentParser) -> None:
         nargs='+',
         action=DictAction,
         help='override settings of the config, as in tools/train.py')
+    parser.add_argument(
+        '--teacher',
+        action='store_true',
+        help='of a semi-supervised model, analyse the EMA teacher instead '
+        'of the student (the default)')
 
 
 def add_feature_args(parser: argparse.ArgumentParser,
@@ -124,13 +130,23 @@ class AnalysedModel:
     Attributes:
         name (str): Short name (the config's file name).
         cfg (Config): Its config.
-        model (nn.Module): The model, in eval mode.
+        model (nn.Module): The analysed network, in eval mode: the
+            config's model, or the student (or EMA teacher) of a
+            semi-supervised one.
         meta (dict): The checkpoint's ``meta``.
+        whole (nn.Module, optional): The config's model when ``model`` is
+            part of it (a semi-supervised model keeps SAR's anchors
+            outside its student). Defaults to ``model``.
     """
     name: str
     cfg: Config
     model: nn.Module
     meta: dict
+    whole: Optional[nn.Module] = None
+
+    def __post_init__(self) -> None:
+        if self.whole is None:
+            self.whole = self.model
 
     @property
     def num_classes(self) -> int:
@@ -143,13 +159,19 @@ class AnalysedModel:
     def class_vectors(self,
                       kind: Optional[str] = None,
                       key: Optional[str] = None) -> Tuple[Tensor, str]:
-        """See :func:`~sar_mm.analysis.class_vectors.find_class_vectors`."""
-        return find_class_vectors(self.model, self.num_classes, kind, key)
+        """See :func:`~sar_mm.analysis.class_vectors.find_class_vectors`.
+        Anchors, and keys the analysed network lacks (``sar.*``), come
+        from the whole model."""
+        model = self.model
+        if kind == 'anchors' or (key is not None
+                                 and key not in model.state_dict()):
+            model = self.whole
+        return find_class_vectors(model, self.num_classes, kind, key)
 
     def anchors(self) -> Optional[Tuple[Tensor, str]]:
         """SAR's semantic anchors (float32, CPU) and what they are, or None
         for a model without them."""
-        found = maybe_class_vectors(self.model, 'anchors')
+        found = maybe_class_vectors(self.whole, 'anchors')
         if found is None:
             return None
         return found[0].detach().float().cpu(), found[1]
@@ -174,17 +196,49 @@ class AnalysedModel:
                                 args.seed)
 
 
+def analysed_part(model: nn.Module, teacher: bool, config: str) -> nn.Module:
+    """The network to analyse: a semi-supervised model's student (its
+    prediction), or its EMA teacher on request; any other model itself.
+
+    Raises:
+        UserInputError: ``teacher`` of a model without an EMA teacher.
+    """
+    student = getattr(model, 'student', None)
+    if not teacher:
+        return model if student is None else student
+    if getattr(model, 'teacher', None) is None:
+        fix = ('set model.semi_train_cfg.ema_teacher=True to train one, or '
+               'drop --teacher to analyse the student') if student is not \
+            None else 'drop --teacher'
+        raise UserInputError(
+            f'--teacher: the model of {config} ({type(model).__name__}) has '
+            f'no EMA teacher; {fix}.')
+    return model.teacher
+
+
 def load_analysed_model(config: str,
                         checkpoint: str,
                         device: str = 'cpu',
-                        cfg_options: Optional[dict] = None) -> AnalysedModel:
+                        cfg_options: Optional[dict] = None,
+                        teacher: bool = False) -> AnalysedModel:
     """Read ``config`` and load ``checkpoint`` into its model.
+
+    Args:
+        config (str): The config the checkpoint was trained with.
+        checkpoint (str): The checkpoint.
+        device (str): Where the model runs. Defaults to ``'cpu'``.
+        cfg_options (dict, optional): ``--cfg-options``.
+        teacher (bool): Of a semi-supervised model, analyse the EMA teacher
+            rather than the student. Defaults to False.
 
     Raises:
         UserInputError: Missing config, unsupported scope, missing, unsafe
-            or mismatched checkpoint, or no CUDA for ``device='cuda'``.
+            or mismatched checkpoint, no CUDA for ``device='cuda'``, or no
+            teacher to analyse.
     """
     check_device(device)
     cfg = load_config(config, cfg_options)
     model, meta = load_model(cfg, checkpoint, device)
-    return AnalysedModel(config_name(config), cfg, model, meta)
+    part = analysed_part(model, teacher, config)
+    part.dataset_meta = getattr(model, 'dataset_meta', None)
+    return AnalysedModel(config_name(config), cfg, part, meta, whole=model)

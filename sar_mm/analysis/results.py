@@ -44,10 +44,11 @@ def read_per_class(path: str, class_names: Sequence[str],
     """Per-class results of a metrics file.
 
     Reads the JSON of ``tools/test.py --work-dir`` (one dict), or a
-    ``scalars.json`` (its last record with per-class keys).
+    ``scalars.json`` (its last record with per-class keys), or of a work
+    dir of ``tools/train.py`` its newest ``scalars.json``.
 
     Args:
-        path (str): The file.
+        path (str): The file or work dir.
         class_names (Sequence[str]): Class names, by index.
         prefix (str, optional): Key prefix of the per-class values, e.g.
             ``'IoU.'``. Defaults to the first of :data:`PER_CLASS_PREFIXES`
@@ -58,6 +59,8 @@ def read_per_class(path: str, class_names: Sequence[str],
         for classes without a value, e.g. absent from the test set).
     """
     prefixes = [prefix] if prefix else list(PER_CLASS_PREFIXES)
+    if osp.isdir(path):
+        path = find_scalars(path)
     for record in reversed(_json_records(path)):
         for p in prefixes:
             if any(k.startswith(p) for k in record):
@@ -75,15 +78,22 @@ def read_per_class(path: str, class_names: Sequence[str],
 def find_scalars(path: str) -> str:
     """``path`` itself if it is a file, else the newest
     ``<timestamp>/vis_data/scalars.json`` of the work dir ``path``."""
+    return scalars_files(path)[-1]
+
+
+def scalars_files(path: str) -> List[str]:
+    """``[path]`` if it is a file, else every
+    ``<timestamp>/vis_data/scalars.json`` of the work dir ``path``, oldest
+    first (a run and its ``--resume`` continuations)."""
     if osp.isfile(path):
-        return path
+        return [path]
     found = sorted(glob.glob(osp.join(path, '*', 'vis_data',
                                       'scalars.json')))
     if not found:
         raise UserInputError(
             f'no */vis_data/scalars.json under {path}: pass a work dir of '
             f'tools/train.py or a scalars.json file.')
-    return found[-1]
+    return found
 
 
 @dataclass
@@ -105,13 +115,38 @@ class Curves:
 
 
 def read_scalars(path: str) -> Curves:
-    """Training and validation curves of a work dir or scalars.json (see
-    :func:`find_scalars`)."""
+    """Training and validation curves of a scalars.json, or of a work dir:
+    all its runs joined, so that a run resumed with ``--resume`` gives
+    one curve from its first iteration (a later run replaces the steps
+    from its first one on: a resumed run continues, a new run from
+    scratch replaces everything)."""
+    train: Dict[str, list] = {}
+    val: Dict[str, list] = {}
+    by_epoch = False
+    for file in scalars_files(path):
+        run_train, run_val, run_by_epoch = _read_run(file)
+        for joined, run in ((train, run_train), (val, run_val)):
+            steps = [step for points in run.values() for step, _ in points]
+            if not steps:
+                continue
+            first = min(steps)
+            for key in list(joined):
+                joined[key] = [p for p in joined[key] if p[0] < first]
+            for key, points in run.items():
+                joined.setdefault(key, []).extend(points)
+        by_epoch = by_epoch or run_by_epoch
+    return Curves(_as_arrays(train), _as_arrays(val),
+                  'epoch' if by_epoch else 'iteration')
+
+
+def _read_run(path: str) -> Tuple[Dict[str, list], Dict[str, list], bool]:
+    """The training and validation points of one scalars.json, and whether
+    its training was epoch-based."""
     train: Dict[str, list] = {}
     val: Dict[str, list] = {}
     by_epoch = False
     skip = {'step', 'iter', 'epoch', 'time', 'data_time', 'memory'}
-    for record in _json_records(find_scalars(path)):
+    for record in _json_records(path):
         step = record.get('step')
         if step is None:
             continue
@@ -122,8 +157,7 @@ def read_scalars(path: str) -> Curves:
             if key not in skip and isinstance(value, (int, float)):
                 target.setdefault(key, []).append((step, value))
         by_epoch = by_epoch or (target is train and 'epoch' in record)
-    return Curves(_as_arrays(train), _as_arrays(val),
-                  'epoch' if by_epoch else 'iteration')
+    return train, val, by_epoch
 
 
 def _as_arrays(curves: Dict[str, list]) -> Dict[str, np.ndarray]:

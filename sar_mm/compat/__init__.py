@@ -1,7 +1,8 @@
 """Fixes for the upstream stack, kept apart from the algorithms.
 
 Each module fixes one reproduced problem of mmseg 1.2.2 / mmengine 0.10.7 /
-mmcv 2.1.0 on current PyTorch (see README.md, "Compatibility notes").
+mmcv 2.1.0 on current PyTorch (see docs/en/get_started.md, "Compatibility
+notes").
 Importing ``sar_mm`` applies them, in this order, before any mmseg model
 code is imported. Five of them replace a piece of the upstream stack for
 the whole process:

@@ -219,7 +219,7 @@ def install_safe_checkpoint_loading() -> None:
         raise ImportError(
             f'sar_mm needs torch>={MIN_TORCH} (weights-only checkpoint '
             f'loading with an allow-list), found {torch.__version__}; '
-            f'upgrade torch or see README.md, "Installation".')
+            f'upgrade torch or see docs/en/get_started.md, "Installation".')
     torch.serialization.add_safe_globals(MMENGINE_CHECKPOINT_GLOBALS)
     CheckpointLoader.register_scheme(
         prefixes='', loader=load_from_local, force=True)

@@ -35,7 +35,8 @@ _PURE_TORCH_OPS = ('point_sample', 'bilinear_grid_sample', 'normalize',
 
 _HOW_TO_FIX = ("mmcv.ops.{name} needs mmcv's compiled ops, and this "
                'environment has mmcv-lite. Build the full mmcv with '
-               '`make install MMCV=full` (see README.md, "Manual install").')
+               '`make install MMCV=full` (see docs/en/get_started.md, '
+               '"Manual install").')
 
 
 def mmcv_full_available() -> bool:

@@ -81,8 +81,9 @@ class CIFAR10LT(CIFAR10):
             raise UserInputError(
                 f'{type(self).__name__}: {missing[0]} not found. Expected '
                 f'the python version of the dataset, extracted from '
-                f'{self.filename} ({self.url}): {layout}. See README.md, '
-                f'"Preparing datasets".')
+                f'{self.filename} ({self.url}): {layout}. See '
+                f'docs/en/user_guides/dataset_prepare.md, "Preparing '
+                f'datasets".')
         return paths
 
     def load_data_list(self) -> List[dict]:

@@ -7,6 +7,8 @@ from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
 from .digits import DIGIT_NAMES, NUM_DIGIT_CLASSES, load_digit_split, upscale
+from .split_files import (labelled_count, nested_labelled, split_line,
+                          write_split_pair)
 
 _FORMAT_VERSION = 1
 #: Labelled fractions 1/k whose split files are written next to the scenes.
@@ -118,19 +120,16 @@ def write_lt_digit_scenes_splits(data_root: str, num_train: int,
         return
     order = np.random.RandomState(seed * 1000 + 2).permutation(num_train)
     lines = [
-        f'img_dir/train/train_{i:05d}.png ann_dir/train/train_{i:05d}.png\n'
-        for i in order
+        split_line(f'img_dir/train/train_{i:05d}.png',
+                   f'ann_dir/train/train_{i:05d}.png', '')
+        for i in range(num_train)
     ]
+    counts = {k: labelled_count(num_train, 1 / k) for k in SPLIT_DENOMINATORS}
+    labelled = nested_labelled(order.tolist(), list(counts.values()))
     tmp = f'{target}.tmp-{os.getpid()}'
     shutil.rmtree(tmp, ignore_errors=True)
-    for k in SPLIT_DENOMINATORS:
-        folder = osp.join(tmp, f'1_{k}')
-        os.makedirs(folder)
-        num_labelled = max(1, num_train // k)
-        for name, part in (('labeled.txt', lines[:num_labelled]),
-                           ('unlabeled.txt', lines[num_labelled:])):
-            with open(osp.join(folder, name), 'w') as f:
-                f.writelines(sorted(part))
+    for k, count in counts.items():
+        write_split_pair(osp.join(tmp, f'1_{k}'), lines, labelled[count])
     try:
         os.rename(tmp, target)
     except OSError:

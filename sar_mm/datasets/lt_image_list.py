@@ -88,8 +88,9 @@ class LTImageList(BaseDataset):
             raise UserInputError(
                 f'{type(self).__name__}: split file {path} not found. '
                 f'Expected {self.data_root or "."}/{{{names}}} next to the '
-                f'image folders the lines point into. See README.md, '
-                f'"Preparing datasets".')
+                f'image folders the lines point into. See '
+                f'docs/en/user_guides/dataset_prepare.md, "Preparing '
+                f'datasets".')
         num_classes = len(self.metainfo.get('classes') or ())
         if not num_classes:
             raise UserInputError(

@@ -1,13 +1,17 @@
+import logging
 import os.path as osp
 from typing import Iterable, List, Optional, Tuple
 
 from mmengine.dataset import BaseDataset
+from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
 from ..utils.errors import UserInputError
+from .split_files import read_split_lines
 
-SPLIT_DOCS = 'README.md, "Semi-supervised segmentation"'
+SPLIT_DOCS = ('docs/en/user_guides/semi_supervised.md, "Semi-supervised '
+              'segmentation"')
 
 
 @DATASETS.register_module()
@@ -74,8 +78,45 @@ class SemiSplitDataset(BaseDataset):
             seg_fields=[])
         if pipeline is None:
             pipeline = dataset.get('pipeline', [])
+        self._check_mask_loading(pipeline)
         super().__init__(
             metainfo=template.metainfo, pipeline=pipeline, **kwargs)
+
+    def _check_mask_loading(self, pipeline: List[dict]) -> None:
+        """A labelled pipeline loads masks, an unlabelled one the empty map
+        (a worker would otherwise fail on the first sample, with a
+        KeyError far from the config)."""
+        steps = [transform_name(step) for step in pipeline]
+        if self.labelled and 'LoadEmptySegMap' in steps:
+            raise UserInputError(
+                f'the pipeline of labelled split {self.split_file} has '
+                f'LoadEmptySegMap, which gives no mask; labelled samples '
+                f"need dict(type='LoadAnnotations') there.")
+        loaders = [s for s in steps if s.startswith('Load')
+                   and 'Annotation' in s]
+        if not self.labelled and loaders:
+            raise UserInputError(
+                f'the pipeline of unlabelled split {self.split_file} has '
+                f'{loaders[0]}, but unlabelled samples have no mask to '
+                f"load; use dict(type='LoadEmptySegMap') in its place.")
+
+    def _warn_repeats(self, data_list: List[dict],
+                      lines: List[Tuple[int, List[str]]]) -> None:
+        """An image listed twice is sampled twice as often: likely a
+        mistake, so say where, without stopping."""
+        seen = {}
+        for info, (n, _) in zip(data_list, lines):
+            seen.setdefault(osp.normpath(info['img_path']), []).append(n)
+        repeats = [(img, ns) for img, ns in seen.items() if len(ns) > 1]
+        if repeats:
+            shown = '; '.join(f'{img} on lines {", ".join(map(str, ns))}'
+                              for img, ns in repeats[:3])
+            print_log(
+                f'{self.role} split file {self.split_file} lists '
+                f'{len(repeats)} image(s) more than once ({shown}); each '
+                f'copy is sampled, remove the repeats unless you mean it.',
+                logger='current',
+                level=logging.WARNING)
 
     @property
     def role(self) -> str:
@@ -87,15 +128,14 @@ class SemiSplitDataset(BaseDataset):
                 f'split file {self.split_file} ({self.role} set) not found. '
                 f"Write one sample per line, '<image> <mask>' relative to "
                 f'data_root {self.split_root!r}; see {SPLIT_DOCS}.')
-        with open(self.split_file) as f:
-            lines = [(n, line.split()) for n, line in enumerate(f, 1)]
-        return [(n, cols) for n, cols in lines if cols]
+        return read_split_lines(self.split_file)
 
     def load_data_list(self) -> List[dict]:
         """One data info per line of the split file, with the fields mmseg's
         datasets give their samples."""
         data_list = []
-        for n, cols in self._split_lines():
+        lines = self._split_lines()
+        for n, cols in lines:
             if len(cols) > 2 or (self.labelled and len(cols) < 2):
                 expected = "'<image> <mask>'" if self.labelled else \
                     "'<image>' or '<image> <mask>'"
@@ -109,6 +149,7 @@ class SemiSplitDataset(BaseDataset):
             if self.labelled:
                 info['seg_map_path'] = osp.join(self.split_root, cols[1])
             data_list.append(info)
+        self._warn_repeats(data_list, lines)
         if not data_list:
             raise UserInputError(
                 f'{self.role} split file {self.split_file} lists no '
@@ -126,6 +167,48 @@ class SemiSplitDataset(BaseDataset):
                 f'lines are relative to data_root {self.split_root!r}. Fix '
                 f'the paths or data_root.')
         return data_list
+
+
+def transform_name(step) -> str:
+    """The class name of a pipeline step given as a config dict (scope
+    prefix dropped) or as a transform object."""
+    type_ = step.get('type') if isinstance(step, dict) else step
+    if not isinstance(type_, str):
+        type_ = getattr(type_, '__name__', type(type_).__name__)
+    return type_.split('.')[-1]
+
+
+def branch_field_of(dataset) -> Optional[List[str]]:
+    """``branch_field`` of the ``MultiBranch`` step of a built dataset's
+    pipeline, or None without one."""
+    for transform in getattr(dataset.pipeline, 'transforms', []):
+        if transform_name(transform) == 'MultiBranch':
+            return list(transform.branch_field)
+    return None
+
+
+def check_branch_fields(datasets: Iterable[object]) -> None:
+    """Labelled and unlabelled samples collate into one batch only if
+    their ``MultiBranch`` steps list the same branches.
+
+    Args:
+        datasets: The datasets of one training run; only
+            :class:`SemiSplitDataset` ones are compared, and only when one
+            of them has a ``MultiBranch`` step.
+    """
+    fields = [(ds, branch_field_of(ds)) for ds in datasets
+              if isinstance(ds, SemiSplitDataset)]
+    if all(field is None for _, field in fields):
+        return
+    first, first_field = fields[0]
+    for ds, field in fields[1:]:
+        if field != first_field:
+            raise UserInputError(
+                f'the {first.role} split {first.split_file} and the '
+                f'{ds.role} split {ds.split_file} must end in MultiBranch '
+                f'with the same branch_field, got {first_field} and '
+                f'{field}; give both the same list (the branches the '
+                f'model reads, e.g. {first_field or field}).')
 
 
 def check_disjoint_splits(listed: Iterable[Tuple[object, List[dict]]]

@@ -22,12 +22,14 @@ from mmengine.utils import import_modules_from_strings
 
 from ..compat.checkpoint import trust_checkpoint
 from ..compat.dist import setup_cpu_distributed
-from ..datasets.semi_split_dataset import check_disjoint_splits
+from ..datasets.semi_split_dataset import (check_branch_fields,
+                                           check_disjoint_splits)
 from ..models.segmentors import check_sar_config
 from ..utils.errors import UserInputError
 
 SUPPORTED_SCOPES = ('mmseg', 'mmpretrain')
-DATASET_DOCS = 'README.md, "Preparing datasets"'
+DATASET_DOCS = ('docs/en/user_guides/dataset_prepare.md, "Preparing '
+                'datasets"')
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
@@ -210,7 +212,7 @@ def check_datasets(cfg: Config) -> None:
     datasets = [(path, ds, _dataset_class(ds.get('type')), own_files)
                 for path, ds, own_files in _dataset_cfgs(cfg)]
     _check_data_roots(datasets)
-    listed = []
+    listed, loaders = [], {}
     for path, ds, dataset_cls, own_files in datasets:
         root = ds.get('data_root')
         if not own_files or not _lists_own_samples(dataset_cls):
@@ -235,7 +237,11 @@ def check_datasets(cfg: Config) -> None:
                 f'no annotation file, e.g. {missing[:3]}. Add them or remove '
                 f'the images.')
         listed.append((dataset, data_list))
+        loaders.setdefault(path.split('.')[0], []).append(dataset)
     check_disjoint_splits(listed)
+    for datasets_of_loader in loaders.values():
+        # the samples of one loader collate into one batch
+        check_branch_fields(datasets_of_loader)
 
 
 #: Hooks every run of the tools gets: the data checks, and the training

@@ -69,7 +69,7 @@ def test_compiled_ops_fail_with_instructions():
         assert str(err.value) == (
             f"mmcv.ops.{op} needs mmcv's compiled ops, and this environment "
             f'has mmcv-lite. Build the full mmcv with `make install '
-            f'MMCV=full` (see README.md, "Manual install").')
+            f'MMCV=full` (see docs/en/get_started.md, "Manual install").')
 
 
 def test_stand_in_steps_aside_when_mmcv_ext_exists():

@@ -9,35 +9,34 @@ file that ``LongTailPixelSampler``, ``ClassBalancedCrossEntropyLoss`` and
     python tools/analysis_tools/class_stats.py CONFIG --out stats.json \\
         [--split train] [--plot stats.png] [--group-bounds 0.5 0.9]
 
-It prints the classes from the most to the least frequent with their head /
+Of a semi-supervised config it counts the labelled split only (the
+unlabelled images have no masks), and says so. It prints the classes from
+the most to the least frequent with their head /
 medium / tail group. Label values that are neither a class nor the ignore
 index are reported and left out of the counts.
 """
 import argparse
-import functools
 import os
 import os.path as osp
 import sys
 from collections import Counter
 
 import numpy as np
-import torch
 from mmengine.config import Config, DictAction
-from mmengine.utils import track_parallel_progress, track_progress
-from mmseg.registry import DATASETS, TRANSFORMS
+from mmseg.registry import DATASETS
 from prettytable import PrettyTable
 
 sys.path.insert(
     0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import sar_mm  # noqa: E402,F401  (registers components, applies compat)
+from sar_mm.analysis.label_counts import count_label_maps  # noqa: E402
 from sar_mm.engine.launch import (check_datasets, load_config,  # noqa: E402
                                   run_cli)
 from sar_mm.utils import ClassStats, UserInputError  # noqa: E402
 from sar_mm.utils.class_groups import (  # noqa: E402
     GROUP_NAMES, SPLIT_RULES, check_group_split, group_of_classes,
     head_to_tail)
-from sar_mm.utils.class_stats import count_class_pixels  # noqa: E402
 
 
 def build_parser():
@@ -81,30 +80,21 @@ def build_parser():
     return parser
 
 
-def find_load_annotations(dataset_cfg: dict) -> dict:
-    """The ``LoadAnnotations`` step of a dataset's pipeline, looking
-    through dataset wrappers; mmseg's default when there is none."""
-    stack = [dataset_cfg]
-    while stack:
-        cfg = stack.pop()
-        for step in cfg.get('pipeline', []):
-            if step.get('type') in ('LoadAnnotations',
-                                    'mmseg.LoadAnnotations'):
-                return dict(step)
-        stack.extend(d for d in [cfg.get('dataset')] if d)
-        stack.extend(cfg.get('datasets', []))
-    return dict(type='LoadAnnotations')
-
-
-def count_image(data_info: dict, load_annotations, num_classes: int,
-                ignore_index: int):
-    """Class pixels of one label map, and its out-of-range values."""
-    results = load_annotations(dict(data_info, seg_fields=[]))
-    seg = torch.from_numpy(results['gt_seg_map'].astype(np.int64))
-    counts = count_class_pixels(seg, num_classes, ignore_index).numpy()
-    stray = seg[(seg >= num_classes) & (seg != ignore_index)]
-    values, stray_counts = torch.unique(stray, return_counts=True)
-    return counts, dict(zip(values.tolist(), stray_counts.tolist()))
+def labelled_part(dataset_cfg: dict, split: str) -> dict:
+    """The dataset whose masks are counted: of a semi-supervised
+    ``ConcatDataset``, its labelled :class:`SemiSplitDataset` parts (the
+    unlabelled images have no mask), said on the console."""
+    parts = dataset_cfg.get('datasets', [])
+    semi = [d for d in parts if d.get('type') == 'SemiSplitDataset']
+    if not semi:
+        return dataset_cfg
+    labelled = [d for d in semi if d.get('labelled', True)]
+    files = ', '.join(d.get('split_file', '?') for d in labelled)
+    print(f'semi-supervised {split} set: counting its labelled split only '
+          f'({files}); the unlabelled images have no masks.')
+    if len(labelled) == 1:
+        return labelled[0]
+    return dict(dataset_cfg, datasets=labelled)
 
 
 def collect(cfg: Config, config_path: str, split: str, nproc: int,
@@ -115,28 +105,15 @@ def collect(cfg: Config, config_path: str, split: str, nproc: int,
             f'the config has no {loader_name}; choose another --split.')
     # missing data_root, empty dataset or missing label files: one line
     check_datasets(Config({loader_name: cfg[loader_name]}))
-    dataset_cfg = cfg[loader_name]['dataset']
+    dataset_cfg = labelled_part(cfg[loader_name]['dataset'], split)
     dataset = DATASETS.build(dataset_cfg)
     classes = dataset.metainfo['classes']
     ignore_index = getattr(dataset, 'ignore_index', 255)
-    load_annotations = TRANSFORMS.build(find_load_annotations(dataset_cfg))
     data_infos = [dataset.get_data_info(i) for i in range(len(dataset))]
-    task = functools.partial(
-        count_image,
-        load_annotations=load_annotations,
-        num_classes=len(classes),
-        ignore_index=ignore_index)
     print(f'Reading {len(data_infos)} label maps of the {split} split '
           f'({type(dataset).__name__}) with {nproc} process(es)')
-    if nproc > 1:
-        results = track_parallel_progress(
-            task,
-            data_infos,
-            nproc,
-            initializer=torch.set_num_threads,
-            initargs=(1, ))
-    else:
-        results = track_progress(task, data_infos)
+    results = count_label_maps(data_infos, dataset_cfg, len(classes),
+                               ignore_index, nproc)
     pixel_counts = sum(counts for counts, _ in results)
     image_counts = sum((counts > 0).astype(np.int64) for counts, _ in results)
     out_of_range = Counter()
@@ -162,7 +139,9 @@ def collect(cfg: Config, config_path: str, split: str, nproc: int,
         group_rule=group_rule,
         group_bounds=group_bounds,
         ignore_index=ignore_index,
-        reduce_zero_label=bool(getattr(dataset, 'reduce_zero_label', False)),
+        reduce_zero_label=bool(data_infos[0].get(
+            'reduce_zero_label',
+            getattr(dataset, 'reduce_zero_label', False))),
         out_of_range=dict(out_of_range),
         source=dict(
             config=config_path,
@@ -229,7 +208,8 @@ def main():
             f'for mmseg configs; {args.config} has default_scope='
             f'{cfg.default_scope!r}. A classification dataset of sar_mm '
             f"carries its per-class image counts in its metainfo "
-            f"('class_counts').")
+            f"('class_counts'), which LTAccuracy and the analysis tools "
+            f'read: there is nothing to count for it.')
     check_group_split(args.group_rule, args.group_bounds)
     stats = collect(cfg, args.config, args.split, args.nproc, args.group_rule,
                     args.group_bounds)

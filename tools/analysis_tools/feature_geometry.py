@@ -56,7 +56,7 @@ def build_parser():
 def main():
     args = build_parser().parse_args()
     analysed = load_analysed_model(args.config, args.checkpoint, args.device,
-                                   args.cfg_options)
+                                   args.cfg_options, args.teacher)
     classifier, _ = analysed.class_vectors('classifier',
                                            args.classifier_key)
     found = analysed.class_vectors(

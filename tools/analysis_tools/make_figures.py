@@ -1,7 +1,8 @@
-"""Regenerate the README's analysis figures from the built-in demo.
+"""Regenerate the analysis figures of the docs from the built-in demo.
 
     python tools/analysis_tools/make_figures.py --out docs/figures \\
-        [--readme README.md] [--work-dir work_dirs/figures] [--no-train]
+        [--readme docs/en/user_guides/analysis.md] \\
+        [--work-dir work_dirs/figures] [--no-train]
 
 Trains the baseline and the SAR demo (configs/demo/, a few minutes each on
 CPU) into WORK_DIR/baseline and WORK_DIR/sar, or with --no-train reuses
@@ -55,7 +56,9 @@ def build_parser():
         action='store_true',
         help='reuse the last checkpoints of the work dirs')
     parser.add_argument(
-        '--readme', help='README to paste the geometry table into')
+        '--readme',
+        help='page (e.g. docs/en/user_guides/analysis.md) to paste the '
+        'geometry table into')
     parser.add_argument(
         '--baseline-config',
         default=osp.join(REPO, 'configs/demo/fcn_lt-digit-scenes.py'),

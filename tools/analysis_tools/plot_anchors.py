@@ -55,7 +55,7 @@ def main():
     args = build_parser().parse_args()
     check_figure_args(args)
     analysed = load_analysed_model(args.config, args.checkpoint, args.device,
-                                   args.cfg_options)
+                                   args.cfg_options, args.teacher)
     kinds = args.kind or ([] if args.key else ['anchors'])
     panels = [analysed.class_vectors(kind=kind)[::-1] for kind in kinds]
     panels += [analysed.class_vectors(key=key)[::-1] for key in args.key]

@@ -81,7 +81,7 @@ def main():
     panels, info = [], None
     for (config, checkpoint), label in zip(pairs, labels):
         analysed = load_analysed_model(config, checkpoint, args.device,
-                                       args.cfg_options)
+                                       args.cfg_options, args.teacher)
         if info is not None and analysed.num_classes != info.num_classes:
             raise UserInputError(
                 f'{config} has {analysed.num_classes} classes, '

@@ -6,7 +6,8 @@
 
 RESULT files are what LTIoUMetric / LTAccuracy wrote: the JSON of
 ``tools/test.py --work-dir`` or a run's ``vis_data/scalars.json`` (its last
-validation). Class names, training frequencies and head / medium / tail
+validation); a work dir of ``tools/train.py`` stands for its newest
+``scalars.json``. Class names, training frequencies and head / medium / tail
 groups come from a class-statistics file or from the config (its
 LTIoUMetric's stats file, or its dataset's class_counts).
 """
@@ -37,7 +38,10 @@ def build_parser():
         description='Per-class IoU or accuracy of one or several result '
         'files against class frequency, classes head to tail')
     parser.add_argument(
-        'results', nargs='+', help='metrics JSON files (or scalars.json)')
+        'results',
+        nargs='+',
+        help='metrics JSON files (or scalars.json, or work dirs of '
+        'tools/train.py)')
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument(
         '--config', help='config giving class names, frequencies, groups')

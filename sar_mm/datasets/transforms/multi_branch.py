@@ -35,8 +35,18 @@ class MultiBranch(BaseTransform):
             sample has, by branch name.
     """
 
-    def __init__(self, branch_field: Sequence[str],
+    def __init__(self,
+                 branch_field: Optional[Sequence[str]] = None,
                  **branch_pipelines: List[dict]) -> None:
+        if branch_field is None:
+            # a required argument, refused in one line rather than a
+            # TypeError from deep inside the pipeline's construction
+            raise UserInputError(
+                f'MultiBranch needs branch_field, the list of every branch '
+                f'of the training batch, the same in the labelled and the '
+                f"unlabelled pipeline, e.g. branch_field=['sup', "
+                f"'unsup_weak', 'unsup_strong'] (got branches "
+                f'{sorted(branch_pipelines)}).')
         unknown = sorted(set(branch_pipelines) - set(branch_field))
         if unknown:
             raise UserInputError(

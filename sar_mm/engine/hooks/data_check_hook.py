@@ -102,9 +102,13 @@ class DataCheckHook(Hook):
         self._stray: Counter = Counter()
         self._stray_maps = 0
 
-    def _model(self, runner) -> nn.Module:
+    @staticmethod
+    def _outer_model(runner) -> nn.Module:
         model = runner.model
-        model = model.module if is_model_wrapper(model) else model
+        return model.module if is_model_wrapper(model) else model
+
+    def _model(self, runner) -> nn.Module:
+        model = self._outer_model(runner)
         # semi-supervised models: the heads are the student's
         return getattr(model, 'student', model)
 
@@ -113,7 +117,11 @@ class DataCheckHook(Hook):
         classes = (getattr(dataset, 'metainfo', None) or {}).get('classes')
         if not classes:
             return
+        # a semi-supervised model's heads are set in its segmentor dict
+        key = 'model.segmentor' if hasattr(self._outer_model(runner),
+                                           'student') else 'model'
         for path, head in classifier_heads(self._model(runner)):
+            path = key + path[len('model'):]
             if head.num_classes != len(classes):
                 shown = ', '.join(map(str, classes[:5]))
                 more = ', ...' if len(classes) > 5 else ''

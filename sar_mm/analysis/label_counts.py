@@ -1,0 +1,72 @@
+"""Class pixels of the label maps of a segmentation dataset, read from disk
+as its ``LoadAnnotations`` reads them (``reduce_zero_label`` and
+``label_map`` applied, no augmentation). ``class_stats.py`` sums them into
+class statistics, ``make_splits.py`` uses them to give every class a
+labelled sample."""
+import functools
+from typing import Dict, List, Tuple
+
+import numpy as np
+import torch
+from mmengine.utils import track_parallel_progress, track_progress
+from mmseg.registry import TRANSFORMS
+
+from ..utils.class_stats import count_class_pixels
+
+
+def find_load_annotations(dataset_cfg: dict) -> dict:
+    """The ``LoadAnnotations`` step of a dataset's pipeline, looking
+    through dataset wrappers; mmseg's default when there is none."""
+    stack = [dataset_cfg]
+    while stack:
+        cfg = stack.pop()
+        for step in cfg.get('pipeline', []):
+            if step.get('type') in ('LoadAnnotations',
+                                    'mmseg.LoadAnnotations'):
+                return dict(step)
+        stack.extend(d for d in [cfg.get('dataset')] if d)
+        stack.extend(cfg.get('datasets', []))
+    return dict(type='LoadAnnotations')
+
+
+def count_image(data_info: dict, load_annotations, num_classes: int,
+                ignore_index: int) -> Tuple[np.ndarray, Dict[int, int]]:
+    """Class pixels of one label map, and its out-of-range values."""
+    results = load_annotations(dict(data_info, seg_fields=[]))
+    seg = torch.from_numpy(results['gt_seg_map'].astype(np.int64))
+    counts = count_class_pixels(seg, num_classes, ignore_index).numpy()
+    stray = seg[(seg >= num_classes) & (seg != ignore_index)]
+    values, stray_counts = torch.unique(stray, return_counts=True)
+    return counts, dict(zip(values.tolist(), stray_counts.tolist()))
+
+
+def count_label_maps(data_infos: List[dict], dataset_cfg: dict,
+                     num_classes: int, ignore_index: int,
+                     nproc: int = 1) -> List[Tuple[np.ndarray, dict]]:
+    """:func:`count_image` of every sample, in ``nproc`` processes.
+
+    Args:
+        data_infos (list[dict]): The samples (``get_data_info``).
+        dataset_cfg (dict): The dataset's config, for its
+            ``LoadAnnotations`` settings.
+        num_classes (int): Number of classes.
+        ignore_index (int): The label value that is no class.
+        nproc (int): Worker processes. Defaults to 1.
+
+    Returns:
+        list[tuple]: Per sample, its class pixel counts and stray values.
+    """
+    load_annotations = TRANSFORMS.build(find_load_annotations(dataset_cfg))
+    task = functools.partial(
+        count_image,
+        load_annotations=load_annotations,
+        num_classes=num_classes,
+        ignore_index=ignore_index)
+    if nproc > 1:
+        return track_parallel_progress(
+            task,
+            data_infos,
+            nproc,
+            initializer=torch.set_num_threads,
+            initargs=(1, ))
+    return track_progress(task, data_infos)
