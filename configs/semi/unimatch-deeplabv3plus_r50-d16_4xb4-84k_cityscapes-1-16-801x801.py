@@ -4,9 +4,9 @@
 # weight decay 1e-4, poly 0.9 to 0 over 240 epochs of the unlabelled set
 # (2,789 // 8 x 240 = 83,520 iterations); the labelled loss is OHEM
 # cross-entropy (threshold 0.7, 200,000 pixels kept per 2 images); the
-# pseudo-label threshold is 0 (UniMatch's Cityscapes setting; SAR still
-# pulls only pixels above sar_conf_thresh=0.95); sliding-window evaluation
-# (801 window, stride 534). UniMatch's published result (reference, not
+# pseudo-label threshold is 0 (UniMatch's Cityscapes setting; the SAR
+# configs pull only pixels above sar.unsup_conf_thresh=0.95);
+# sliding-window evaluation (801 window, stride 534). UniMatch's published result (reference, not
 # reproduced here): 75.0 mIoU.
 _base_ = [
     '../_base_/models/unimatch_deeplabv3plus_r50-d16.py',

@@ -11,7 +11,7 @@ Any other ``C x D`` tensor of the state dict can be named directly
 Built-in kinds:
 
 - ``'anchors'``: SAR's semantic anchors, from the model's
-  :class:`~sar_mm.models.losses.SemanticAnchorLoss` (segmentors and
+  :class:`~sar_mm.models.sar.SemanticAnchorLoss` (segmentors and
   classification heads alike): the EMA anchors the features are pulled
   to, or, if training never opened SAR's gate, the projected anchors.
 - ``'classifier'``: the weights of the linear classifier the features go

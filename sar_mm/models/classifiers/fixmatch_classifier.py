@@ -220,7 +220,10 @@ class FixMatchClassifier(ImageClassifier):
                 keep.sum().clamp(min=1)
         if with_sar:
             feats_x, _, feats_s = captured[0].split(sizes)
-            kept = pseudo_labels.masked_fill(~keep, self.sar.ignore_index[0])
+            confident = keep & (logits_w.detach().float().softmax(
+                dim=1).max(dim=1).values >= self.sar.unsup_conf_thresh)
+            kept = pseudo_labels.masked_fill(~confident,
+                                             self.sar.ignore_index[0])
             losses.update(
                 self.sar.losses(
                     classifier, {

@@ -38,7 +38,7 @@ def build_pseudo_labeler(cfg: Optional[dict],
     Every semi-supervised model goes through here, so they accept the same
     keys and refuse bad ones with the same one-line
     :class:`UserInputError`. Same pattern as
-    :func:`~sar_mm.models.utils.build_sar`.
+    :func:`~sar_mm.models.sar.build_sar`.
 
     Args:
         cfg (dict, optional): The user's setting; ``None`` gives

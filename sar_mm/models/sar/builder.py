@@ -9,7 +9,7 @@ from .semantic_anchor_loss import SemanticAnchorLoss
 # Set by the adapter from the model it wraps, never by the user.
 _FROM_MODEL = ('num_classes', 'feat_channels')
 # Meaningful only where unlabelled features are pulled.
-_SEMI_ONLY = ('unsup_pull_weight', )
+_SEMI_ONLY = ('unsup_conf_thresh', 'unsup_pull_weight')
 
 
 def sar_keys() -> list:
@@ -64,7 +64,7 @@ def build_sar(sar: Optional[dict],
     semi_only = sorted(set(sar) & set(_SEMI_ONLY))
     if semi_only and not semi:
         raise UserInputError(
-            f'sar.{semi_only[0]} of {owner} weights the pull of unlabelled '
+            f'sar.{semi_only[0]} of {owner} sets the pull of unlabelled '
             f'features, which only semi-supervised models have '
             f'(FixMatchSegmentor, UniMatchSegmentor, FixMatchClassifier); '
             f'remove it.')

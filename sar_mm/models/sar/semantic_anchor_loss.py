@@ -102,6 +102,11 @@ class SemanticAnchorLoss(nn.Module):
         unsup_pull_weight (float): Semi-supervised models only: weight of
             the pull of unlabelled features towards the anchors of their
             kept pseudo-labels, on top of ``pull_weight``. Defaults to 1.0.
+        unsup_conf_thresh (float): Semi-supervised models only: of the
+            pseudo-labels the unlabelled loss keeps, SAR pulls those whose
+            confidence also reaches this (e.g. 0.95 where the loss keeps
+            every pixel, as UniMatch on Cityscapes). Defaults to 0: all
+            kept ones.
         seed (int, optional): Seed of SAR's own generator, which draws the
             predefined anchors and initialises the projector. Defaults to
             the run's seed (see :func:`sar_generator`); the global
@@ -118,6 +123,7 @@ class SemanticAnchorLoss(nn.Module):
                  momentum: float = 0.999,
                  ignore_index: Union[int, Sequence[int]] = 255,
                  unsup_pull_weight: float = 1.0,
+                 unsup_conf_thresh: float = 0.0,
                  seed: Optional[int] = None):
         super().__init__()
         if num_classes < 2:
@@ -130,7 +136,8 @@ class SemanticAnchorLoss(nn.Module):
                 ('filter_conf', filter_conf, 0, 1),
                 ('update_conf', update_conf, 0, 1),
                 ('momentum', momentum, 0, 1),
-                ('unsup_pull_weight', unsup_pull_weight, 0, float('inf'))):
+                ('unsup_pull_weight', unsup_pull_weight, 0, float('inf')),
+                ('unsup_conf_thresh', unsup_conf_thresh, 0, 1)):
             if not is_number_in(value, low, high):
                 raise ValueError(
                     f'{name} must be a number in [{low}, {high}], got '
@@ -151,6 +158,7 @@ class SemanticAnchorLoss(nn.Module):
         self.momentum = momentum
         self.ignore_index = ignore
         self.unsup_pull_weight = unsup_pull_weight
+        self.unsup_conf_thresh = unsup_conf_thresh
 
         if seed is not None and (not isinstance(seed, int)
                                  or isinstance(seed, bool) or seed < 0):
@@ -177,7 +185,8 @@ class SemanticAnchorLoss(nn.Module):
                 f'filter_conf={self.filter_conf}, '
                 f'update_conf={self.update_conf}, momentum={self.momentum}, '
                 f'ignore_index={self.ignore_index}, '
-                f'unsup_pull_weight={self.unsup_pull_weight}')
+                f'unsup_pull_weight={self.unsup_pull_weight}, '
+                f'unsup_conf_thresh={self.unsup_conf_thresh}')
 
     def anchor_loss(self, logits: Tensor) -> Tensor:
         """Confidence-filtered, re-weighted CE of each anchor to its class.

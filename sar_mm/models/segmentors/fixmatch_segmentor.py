@@ -97,6 +97,11 @@ class FixMatchSegmentor(SemiBaseSegmentor):
             probs = self.upsample(weak_logits.detach().float(),
                                   weak.shape[2:]).softmax(dim=1)
         labels, keep, weight = self.pseudo_labeler(probs, valid)
+        pull = keep
+        if self.sar is not None:
+            # SAR pulls the kept labels that are confident enough for it
+            pull = keep & (probs.max(dim=1).values >=
+                           self.sar.unsup_conf_thresh)
 
         losses = add_prefix(
             {
@@ -105,7 +110,7 @@ class FixMatchSegmentor(SemiBaseSegmentor):
             }, 'sup')
         losses['unsup.mask_ratio'] = keep.sum() / valid.sum().clamp(min=1)
         mixed = self.strong_losses(losses, strong_logits, boxes, labels,
-                                   keep, weight, valid)
+                                   pull, weight, valid)
         losses.update(
             self.extra_unsup_losses(first_logits, n_sup, n_unsup, labels,
                                     weight, valid))
@@ -127,23 +132,23 @@ class FixMatchSegmentor(SemiBaseSegmentor):
         return self.student_pass(torch.cat([x_sup, weak]), sup_samples)
 
     def strong_losses(self, losses: dict, strong_logits: Tensor,
-                      boxes: List[Tensor], labels: Tensor, keep: Tensor,
+                      boxes: List[Tensor], labels: Tensor, pull: Tensor,
                       weight: Tensor,
                       valid: Tensor) -> List[Tuple[Tensor, Tensor]]:
         """Add the strong views' losses to ``losses``; return each view's
-        CutMixed pseudo-labels and where SAR may pull them (kept)."""
+        CutMixed pseudo-labels and where SAR may pull them (``pull``)."""
         views = strong_logits.split(len(labels))
         mixed = []
         for i, (box, logits) in enumerate(zip(boxes, views), 1):
-            view_labels, view_keep, view_weight, view_valid = (
-                self.cutmix(box, t) for t in (labels, keep, weight, valid))
+            view_labels, view_pull, view_weight, view_valid = (
+                self.cutmix(box, t) for t in (labels, pull, weight, valid))
             loss, _ = pseudo_label_loss(
                 self.upsample(logits, labels.shape[1:]), view_labels,
                 view_weight, view_valid)
             key = 'unsup.loss_s' if len(views) == 1 else f'unsup.loss_s{i}'
             losses[key] = self.semi_train_cfg['unsup_weight'] / len(
                 views) * loss
-            mixed.append((view_labels, view_keep))
+            mixed.append((view_labels, view_pull))
         return mixed
 
     def extra_unsup_losses(self, first_logits: Optional[Tensor], n_sup: int,

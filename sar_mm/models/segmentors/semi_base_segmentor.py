@@ -22,8 +22,7 @@ from .sar_segmentor import SARSegmentorMixin
 #: semi_train_cfg keys that SAR's own settings replaced, and where to go.
 _MOVED_KEYS = {
     'sar_conf_thresh':
-    'SAR pulls the unlabelled pixels the pseudo-label loss keeps '
-    '(conf_thresh); remove it',
+    'set sar=dict(unsup_conf_thresh=...) instead',
     'sar_unsup_weight':
     'set sar=dict(unsup_pull_weight=...) instead',
 }

@@ -32,17 +32,21 @@ def test_user_values_and_ignore_index_override_the_adapter():
 def test_valid_keys_are_the_core_arguments():
     assert sar_keys() == [
         'anchor_weight', 'filter_conf', 'ignore_index', 'momentum',
-        'pull_weight', 'seed', 'unsup_pull_weight', 'update_conf'
+        'pull_weight', 'seed', 'unsup_conf_thresh', 'unsup_pull_weight',
+        'update_conf'
     ]
 
 
 def test_unlabelled_pull_weight_is_for_semi_supervised_adapters_only():
     assert build(dict(unsup_pull_weight=0.5),
                  semi=True).unsup_pull_weight == 0.5
-    with pytest.raises(UserInputError, match=r'sar.unsup_pull_weight of '
-                       r'TestAdapter weights the pull of unlabelled '
-                       r'features.*remove it'):
-        build(dict(unsup_pull_weight=0.5))
+    for key in ('unsup_pull_weight', 'unsup_conf_thresh'):
+        with pytest.raises(UserInputError, match=rf'sar.{key} of '
+                           r'TestAdapter sets the pull of unlabelled '
+                           r'features.*remove it'):
+            build({key: 0.5})
+    assert build(dict(unsup_conf_thresh=0.95),
+                 semi=True).unsup_conf_thresh == 0.95
 
 
 @pytest.mark.parametrize('sar,match', [

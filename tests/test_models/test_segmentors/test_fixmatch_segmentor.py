@@ -157,7 +157,10 @@ def test_supervised_losses_are_the_segmentors_weighted(cfg, data):
     assert torch.isfinite(sum(v for k, v in losses.items() if 'loss' in k))
 
 
-def test_sar_pulls_only_confident_uniform_cells(cfg, data):
+@pytest.mark.parametrize('whose', ['loss', 'sar'])
+def test_sar_pulls_only_confident_uniform_cells(cfg, data, whose):
+    """SAR pulls the cells the pseudo-label loss keeps, or, with
+    sar.unsup_conf_thresh, the kept ones that reach it as well."""
     model = build(cfg, sar=dict())
     sar = model.sar
     # the gate held open with random anchors: the pull is measured as is
@@ -167,11 +170,14 @@ def test_sar_pulls_only_confident_uniform_cells(cfg, data):
     n_sup = len(data['inputs']['sup'])
     _, _, logits, _ = recorded_loss(model, data)
     labels, conf, valid = mixed_pseudo_labels(model, data, logits[0][n_sup:])
-    # a threshold between the cells' least confidences: SAR pulls what
-    # the pseudo-label loss keeps
+    # a threshold between the cells' least confidences
     cell_min = (conf * valid).unfold(1, 8, 8).unfold(2, 8, 8).amin((-1, -2))
     threshold = cell_min.median().item()
-    model.pseudo_labeler.threshold = threshold
+    if whose == 'loss':
+        model.pseudo_labeler.threshold = threshold
+    else:
+        model.pseudo_labeler.threshold = 0.
+        sar.unsup_conf_thresh = threshold
     sar.unsup_pull_weight = 0.5
     losses, _, _, feats = recorded_loss(model, data)
     strong_feats = feats[1]
@@ -303,7 +309,7 @@ def test_refuses_bad_semi_train_cfg(cfg, semi_train_cfg, match):
 @pytest.mark.parametrize('changes,match', [
     (dict(semi_train_cfg=dict(sar_conf_thresh=0.9)),
      r'semi_train_cfg.sar_conf_thresh of FixMatchSegmentor is no longer a '
-     r'setting: SAR pulls the unlabelled pixels the pseudo-label loss keeps'),
+     r'setting: set sar=dict\(unsup_conf_thresh=...\) instead'),
     (dict(semi_train_cfg=dict(sar_unsup_weight=2)),
      r'set sar=dict\(unsup_pull_weight=...\) instead'),
     (dict(pseudo_label=dict(type='Confident')),
