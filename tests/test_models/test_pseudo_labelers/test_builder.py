@@ -160,6 +160,7 @@ def test_class_counts_hook_before_training(metainfo, configured, expected):
     any (segmentation) instead of stopping the run."""
     module = build(dict(type='DistributionMatching', class_counts=configured))
     runner = SimpleNamespace(
+        hooks=[],
         model=nn.ModuleDict(dict(pseudo_label=module)),
         train_dataloader=SimpleNamespace(
             dataset=SimpleNamespace(metainfo=metainfo)))
@@ -169,6 +170,7 @@ def test_class_counts_hook_before_training(metainfo, configured, expected):
 
 def test_class_counts_hook_stops_without_any_counts():
     runner = SimpleNamespace(
+        hooks=[],
         model=nn.ModuleDict(dict(
             pseudo_label=build(dict(type='DistributionMatching')))),
         train_dataloader=SimpleNamespace(
