@@ -1,9 +1,17 @@
-import pytest
-import torch
-from mmengine.registry import DefaultScope
+import os
 
-import sar_mm  # noqa: F401  (compat + registries before any mmseg import)
-from tests.utils import REPO, TEST_CONFIGS, TINY_SEMI, run_tool
+# One OpenMP thread, set before torch loads, as the tools get it in a
+# subprocess (tests/utils.tool_env): with only torch.set_num_threads(1)
+# below, a tool run in this process trained BCL under bf16 autocast 5x
+# slower than the same run in a subprocess.
+os.environ.setdefault('OMP_NUM_THREADS', '1')
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from mmengine.registry import DefaultScope  # noqa: E402
+
+import sar_mm  # noqa: E402,F401  (compat + registries before any mmseg import)
+from tests.utils import REPO, TEST_CONFIGS, TINY_SEMI, run_tool  # noqa: E402
 
 # One intra-op thread in the test process, as the tools get: on small,
 # shared CI machines OpenMP threads waiting for busy cores cost far more
