@@ -67,9 +67,13 @@ develop: deps
 	@$(PY) -c "import sar_mm, mmseg.models, mmpretrain.models; print('sar_mm', sar_mm.__version__, 'ready in $(VENV)')"
 
 # Tests import the package from this checkout (PYTHONPATH), so a venv shared
-# between clones never needs re-pointing.
+# between clones never needs re-pointing. Two workers (pytest-xdist), one
+# test file each at a time, keep both cores busy; the 25 slowest tests are
+# listed at the end. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 test: deps
-	PYTHONPATH=$(CURDIR) $(PY) -m pytest tests $(PYTEST_ARGS)
+	PYTHONPATH=$(CURDIR) $(PY) -m pytest tests --durations=25 \
+	  $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
 demo: install
 	$(PY) tools/train.py $(DEMO_CONFIG)

@@ -7,21 +7,26 @@ import torch
 from tests.utils import TEST_CONFIGS, run_tool
 
 pytestmark = pytest.mark.slow
+# Peak RSS settles within the first 200 iterations; 600 more, with a
+# checkpoint saved between the two readings, show any steady growth
+# (a tensor or graph kept per step) well past the 5 % margin.
+WARM, ITERS = 200, 800
 
 
-def test_sar_demo_2000_iterations_without_memory_growth(tmp_path):
+def test_sar_demo_without_memory_growth(tmp_path):
+    # a process of its own: the test process's RSS is not the run's
     result = run_tool([
         'train.py', TEST_CONFIGS / 'fcn_tiny_lt-digit-scenes_sar_record.py',
-        '--work-dir', 'wd', '--cfg-options', 'train_cfg.max_iters=2000',
-        'train_cfg.val_interval=2000', 'default_hooks.logger.interval=100',
-        'default_hooks.checkpoint.interval=1000',
-        'custom_hooks.0.rss_at=[500,2000]'
-    ], tmp_path, timeout=1800)
+        '--work-dir', 'wd', '--cfg-options', f'train_cfg.max_iters={ITERS}',
+        f'train_cfg.val_interval={ITERS}', 'default_hooks.logger.interval=100',
+        f'default_hooks.checkpoint.interval={ITERS // 2}',
+        f'custom_hooks.0.rss_at=[{WARM},{ITERS}]'
+    ], tmp_path, timeout=1800, subprocess_=True)
     assert result.returncode == 0, result.stderr[-3000:]
     record = torch.load(tmp_path / 'wd' / 'rank0.pth', weights_only=False)
     rss = record['rss']
-    assert rss[2000] <= 1.05 * rss[500], (
-        f'peak RSS grew from {rss[500] / 2**20:.0f} MiB at iteration 500 to '
-        f'{rss[2000] / 2**20:.0f} MiB at 2000')
+    assert rss[ITERS] <= 1.05 * rss[WARM], (
+        f'peak RSS grew from {rss[WARM] / 2**20:.0f} MiB at iteration '
+        f'{WARM} to {rss[ITERS] / 2**20:.0f} MiB at {ITERS}')
     losses = record['losses']
-    assert len(losses) == 2000 and all(map(math.isfinite, losses))
+    assert len(losses) == ITERS and all(map(math.isfinite, losses))

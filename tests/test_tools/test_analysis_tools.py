@@ -1,12 +1,17 @@
-"""The analysis tools on checkpoints trained here: tiny FCN baseline and
-SAR on LTDigitScenes (8 iterations), tiny ResNet on LTDigits (1 epoch)."""
+"""The analysis tools on the session's runs (tests/conftest.py): tiny FCN
+baseline (work dir ``fcn``) and SAR (``sar``) on LTDigitScenes (8
+iterations), tiny ResNet on LTDigits (``cls``, 1 epoch)."""
 import importlib.util
 import json
+import os
+import shutil
+import subprocess
+import sys
 
 import pytest
 from PIL import Image
 
-from tests.utils import REPO, TEST_CONFIGS, run_tool
+from tests.utils import REPO, TEST_CONFIGS, run_tool, run_tool_inprocess
 
 pytestmark = pytest.mark.slow
 BASE = TEST_CONFIGS / 'fcn_tiny_lt-digit-scenes.py'
@@ -15,14 +20,11 @@ CLS = TEST_CONFIGS / 'resnet_tiny_lt-digits.py'
 TOOLS = 'analysis_tools'
 
 
-@pytest.fixture(scope='module')
-def runs(tmp_path_factory):
-    """Train the three models once; tools run in this directory."""
-    cwd = tmp_path_factory.mktemp('analysis')
-    for config, work_dir in ((BASE, 'baseline'), (SAR, 'sar'), (CLS, 'cls')):
-        result = run_tool(['train.py', config, '--work-dir', work_dir], cwd)
-        assert result.returncode == 0, result.stderr[-3000:]
-    return cwd
+@pytest.fixture
+def runs(tiny_fcn_run, tiny_sar_run, tiny_cls_run):
+    """The folder of the three runs; the tools run there and write files
+    of their own next to the runs."""
+    return tiny_fcn_run.parent
 
 
 def tool(name, *args, cwd):
@@ -78,7 +80,7 @@ def test_feature_geometry_classification(runs):
 
 
 def test_plot_features_side_by_side(runs):
-    result = tool('plot_features.py', BASE, 'baseline/iter_8.pth', '--compare',
+    result = tool('plot_features.py', BASE, 'fcn/iter_8.pth', '--compare',
                   SAR, 'sar/iter_8.pth', '--labels', 'baseline', 'SAR',
                   '--method', 'pca', '--max-per-class', '30', '--out',
                   'features.png', '--width', '800', '--height', '400',
@@ -108,7 +110,7 @@ def test_plot_anchors(runs):
 
 def test_plot_per_class(runs):
     scalars = [next((runs / wd).glob('*/vis_data/scalars.json'))
-               for wd in ('baseline', 'sar')]
+               for wd in ('fcn', 'sar')]
     result = tool('plot_per_class.py', *scalars, '--labels', 'baseline',
                   'SAR', '--config', BASE, '--out', 'per_class.png',
                   cwd=runs)
@@ -124,7 +126,7 @@ def test_plot_per_class(runs):
 
 
 def test_plot_curves(runs):
-    result = tool('plot_curves.py', 'baseline', 'sar', '--out', 'curves.png',
+    result = tool('plot_curves.py', 'fcn', 'sar', '--out', 'curves.png',
                   cwd=runs)
     assert result.returncode == 0, result.stderr[-3000:]
     assert_png(runs / 'curves.png', (1000, 700))
@@ -135,7 +137,7 @@ def test_plot_curves(runs):
 
 
 def test_anchors_of_a_non_sar_model(runs):
-    result = tool('plot_anchors.py', BASE, 'baseline/iter_8.pth', '--out',
+    result = tool('plot_anchors.py', BASE, 'fcn/iter_8.pth', '--out',
                   'x.png', cwd=runs)
     assert_one_line_error(result, 'EncoderDecoder has no anchors',
                           'not a SAR model')
@@ -143,10 +145,10 @@ def test_anchors_of_a_non_sar_model(runs):
 
 
 def test_mismatched_checkpoint_lists_keys(runs):
-    result = tool('feature_geometry.py', SAR, 'baseline/iter_8.pth', '--out',
+    result = tool('feature_geometry.py', SAR, 'fcn/iter_8.pth', '--out',
                   'mismatch', cwd=runs)
     assert_one_line_error(
-        result, 'baseline/iter_8.pth does not match the model of',
+        result, 'fcn/iter_8.pth does not match the model of',
         'missing key(s) (in the model, not in the checkpoint): '
         'sar.predefined_anchors, sar.semantic_anchors,', 'more)')
 
@@ -177,14 +179,50 @@ def test_help(name, capsys):
     assert capsys.readouterr().out.startswith('usage:')
 
 
-def test_make_figures_reuses_runs(runs, tmp_path):
+@pytest.fixture
+def tools_in_this_process(monkeypatch):
+    """make_figures.py launches ``python tools/<script> ...``; run those
+    here instead (its command lines and exit-status checks stay as they
+    are, test_make_figures_stops_when_a_tool_fails runs a real one)."""
+    real = subprocess.run
+    tools = str(REPO / 'tools') + os.sep
+
+    def run(cmd, *args, **kwargs):
+        if cmd[:1] != [sys.executable] or not cmd[1].startswith(tools):
+            return real(cmd, *args, **kwargs)
+        result = run_tool_inprocess([cmd[1][len(tools):], *cmd[2:]],
+                                    os.getcwd())
+        sys.stdout.write(result.stdout)
+        sys.stderr.write(result.stderr)
+        return result
+
+    monkeypatch.setattr(subprocess, 'run', run)
+
+
+def test_make_figures_stops_when_a_tool_fails(tmp_path):
+    # a real `python tools/train.py` that fails at once (no such config)
+    result = tool('make_figures.py', '--out', tmp_path / 'figs',
+                  '--work-dir', tmp_path, '--baseline-config',
+                  tmp_path / 'missing.py', cwd=tmp_path)
+    assert result.returncode == 1
+    assert f'+ {sys.executable} {REPO}/tools/train.py {tmp_path}/missing.py' \
+        in result.stdout
+    assert result.stderr.strip().splitlines()[-1] == \
+        'ERROR: train.py failed (command above).'
+
+
+def test_make_figures_reuses_runs(runs, tmp_path, tools_in_this_process):
+    # it writes into the work dirs (baseline/, sar/): copies of the runs
+    for name, run in (('baseline', 'fcn'), ('sar', 'sar')):
+        shutil.copytree(runs / run, tmp_path / name, symlinks=True)
+    (tmp_path / 'data').symlink_to(runs / 'data')
     readme = tmp_path / 'README.md'
     readme.write_text('# x\n<!-- geometry-table:start -->\nold\n'
                       '<!-- geometry-table:end -->\nrest\n')
     result = tool('make_figures.py', '--out', tmp_path / 'figs',
                   '--work-dir', '.', '--no-train', '--baseline-config',
                   BASE, '--sar-config', SAR, '--readme', readme,
-                  '--method', 'pca', cwd=runs)
+                  '--method', 'pca', cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     for name in ('features', 'anchors', 'per_class', 'curves'):
         assert (tmp_path / 'figs' / f'{name}.png').stat().st_size > 1000

@@ -14,9 +14,9 @@ from tests.utils import DEMO_CONFIGS, run_tool, scalars
 
 pytestmark = pytest.mark.slow
 LT_SAR = DEMO_CONFIGS / 'fixmatch-sar_lt-digits-semi-lt.py'
-SHORT = ('train_cfg.max_iters=6', 'train_cfg.val_interval=6',
+SHORT = ('train_cfg.max_iters=4', 'train_cfg.val_interval=4',
          'default_hooks.logger.interval=1',
-         'default_hooks.checkpoint.interval=6')
+         'default_hooks.checkpoint.interval=4')
 
 
 def test_fixmatch_sar_demo_trains_and_reports_shot_groups(tmp_path):
@@ -26,7 +26,7 @@ def test_fixmatch_sar_demo_trains_and_reports_shot_groups(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     records = scalars(tmp_path / 'wd')
     train = [r for r in records if 'loss_u' in r]
-    assert [r['step'] for r in train] == list(range(1, 7))
+    assert [r['step'] for r in train] == list(range(1, 5))
     for key in ('loss_x', 'loss_u', 'mask_ratio', 'loss_sar_anchor',
                 'sup.loss_sar_pull', 'unsup.loss_sar_pull', 'sar_gate_open'):
         assert all(key in r for r in train), key
@@ -40,7 +40,7 @@ def test_fixmatch_sar_demo_trains_and_reports_shot_groups(tmp_path):
     # the checkpoint's state_dict is the EMA model, which tools/test.py
     # evaluates with the same shot groups
     result = run_tool(
-        ['test.py', LT_SAR, 'wd/iter_6.pth', '--work-dir', 'test_wd'],
+        ['test.py', LT_SAR, 'wd/iter_4.pth', '--work-dir', 'test_wd'],
         tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'accuracy/few' in result.stdout + result.stderr

@@ -1,7 +1,7 @@
-"""The GH demo through tools/train.py: pre-training with GH on LTDigits
-(with --amp: bf16 autocast on CPU), then the linear probe from its
-checkpoint; and a clear one-line error when the pipeline drops the sample
-indices."""
+"""The GH demo through tools/train.py: pre-training with GH on LTDigits,
+then the linear probe from its checkpoint; and a clear one-line error when
+the pipeline drops the sample indices. (GH under --amp:
+tests/test_robustness/test_amp.py.)"""
 import pytest
 import torch
 
@@ -13,9 +13,9 @@ pytestmark = pytest.mark.slow
 def test_gh_demo_pretrains_and_probes(tmp_path):
     result = run_tool([
         'train.py', DEMO_CONFIGS / 'simclr_lt-digits_gh.py', '--work-dir', 'pre',
-        '--amp', '--cfg-options', 'train_cfg.max_epochs=3', 'warmup_epochs=1',
+        '--cfg-options', 'train_cfg.max_epochs=2', 'warmup_epochs=1',
         'custom_hooks.0.warmup_epochs=1', 'custom_hooks.0.refresh_interval=1',
-        'default_hooks.checkpoint.interval=3',
+        'default_hooks.checkpoint.interval=2',
         'default_hooks.logger.interval=1',
         *NO_WORKERS
     ], tmp_path)
@@ -25,21 +25,21 @@ def test_gh_demo_pretrains_and_probes(tmp_path):
     for record in scalars(tmp_path / 'pre'):
         if 'loss_gh' in record:
             by_epoch.setdefault(record['epoch'], []).append(record['loss_gh'])
-    assert set(by_epoch) == {1, 2, 3}
+    assert set(by_epoch) == {1, 2}
     assert all(v == 0 for v in by_epoch[1])  # warm-up: plain SimCLR
-    assert all(v > 0 for v in by_epoch[2] + by_epoch[3])
+    assert all(v > 0 for v in by_epoch[2])
 
     result = run_tool([
         'train.py', DEMO_CONFIGS / 'linear-probe_lt-digits.py', '--work-dir', 'probe',
         '--cfg-options', 'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
-        f'model.backbone.init_cfg.checkpoint={tmp_path}/pre/epoch_3.pth',
+        f'model.backbone.init_cfg.checkpoint={tmp_path}/pre/epoch_2.pth',
         'val_dataloader.num_workers=0', *NO_WORKERS
     ], tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     # the probe trained on the pre-trained backbone and left it untouched
     pretrained, probe = (torch.load(
         tmp_path / path, map_location='cpu', weights_only=False)['state_dict']
-                         for path in ('pre/epoch_3.pth', 'probe/epoch_1.pth'))
+                         for path in ('pre/epoch_2.pth', 'probe/epoch_1.pth'))
     backbone = [key for key in probe if key.startswith('backbone.')]
     assert backbone and all(
         torch.equal(probe[key], pretrained[key]) for key in backbone)

@@ -8,25 +8,20 @@ import re
 
 import pytest
 
-from tests.utils import TEST_CONFIGS, TINY_SEMI, run_tool, scalars
+from tests.utils import TEST_CONFIGS, run_tool, scalars
 
 pytestmark = pytest.mark.slow
 PLAIN = TEST_CONFIGS / 'fcn_tiny_lt-digit-scenes.py'
 
 
-@pytest.fixture(scope='module')
-def trained(tmp_path_factory):
-    cwd = tmp_path_factory.mktemp('semi')
-    result = run_tool([
-        'train.py', TINY_SEMI, '--work-dir', 'wd', '--cfg-options',
-        'model.sar.pull_weight=0.1'
-    ], cwd)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return cwd
+@pytest.fixture
+def trained(tiny_semi_run):
+    """The session's run of TINY_SEMI (tests/conftest.py)."""
+    return tiny_semi_run
 
 
 def test_logs_semi_terms_and_the_per_class_table(trained):
-    records = scalars(trained / 'wd')
+    records = scalars(trained)
     train = [r for r in records if 'loss' in r]
     for key in ('sup.decode.loss_ce', 'sup.aux.loss_ce', 'unsup.loss_s',
                 'unsup.mask_ratio', 'loss_sar_anchor', 'sup.loss_sar_pull',
@@ -35,17 +30,18 @@ def test_logs_semi_terms_and_the_per_class_table(trained):
     assert all(0 <= r['unsup.mask_ratio'] <= 1 for r in train)
     val = [r for r in records if 'mIoU' in r]
     assert val and {'mIoU.head', 'mIoU.medium', 'mIoU.tail'} <= set(val[-1])
-    log = next((trained / 'wd').glob('*/*.log')).read_text()
+    log = next(trained.glob('*/*.log')).read_text()
     assert 'per class results' in log
     assert re.search(r'\|\s+tail\s+\|', log)
 
 
-def test_checkpoint_tests_identically_with_the_supervised_config(trained):
-    val = [r for r in scalars(trained / 'wd') if 'mIoU' in r][-1]
-    result = run_tool(['test.py', PLAIN, 'wd/iter_8.pth', '--work-dir',
-                       'test_wd'], trained)
+def test_checkpoint_tests_identically_with_the_supervised_config(
+        trained, tmp_path):
+    val = [r for r in scalars(trained) if 'mIoU' in r][-1]
+    result = run_tool(['test.py', PLAIN, trained / 'iter_8.pth',
+                       '--work-dir', tmp_path / 'test_wd'], trained.parent)
     assert result.returncode == 0, result.stderr[-3000:]
-    metrics = json.loads(next((trained / 'test_wd').glob('*/*.json'))
+    metrics = json.loads(next((tmp_path / 'test_wd').glob('*/*.json'))
                          .read_text())
     for key, value in val.items():
         if key.startswith(('mIoU', 'IoU', 'aAcc', 'mAcc', 'Acc')):

@@ -19,17 +19,15 @@ def last_iter(work_dir: Path) -> int:
     return torch.load(ckpt, weights_only=False)['meta']['iter']
 
 
-@pytest.fixture(scope='module')
-def trained(tmp_path_factory):
-    """Train 8 iterations once; later tests reuse the work dir."""
-    cwd = tmp_path_factory.mktemp('run')
-    result = run_tool(['train.py', TINY, '--work-dir', 'wd'], cwd)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return cwd
+@pytest.fixture
+def trained(tiny_fcn_run):
+    """The session's 8-iteration run of TINY (its work dir: ``fcn``); the
+    tests here add files next to it, and change nothing in it."""
+    return tiny_fcn_run.parent
 
 
 def test_train_saves_checkpoints_and_prints_per_class_iou(trained):
-    wd = trained / 'wd'
+    wd = trained / 'fcn'
     assert (wd / 'iter_4.pth').is_file() and (wd / 'iter_8.pth').is_file()
     log = next(wd.glob('*/*.log')).read_text()
     assert 'per class results' in log
@@ -57,7 +55,7 @@ def test_resume_from_a_given_checkpoint(trained, tmp_path):
     """mmpretrain's --resume CHECKPOINT: another work dir, that file."""
     os.symlink(trained / 'data', tmp_path / 'data')
     result = run_tool(['train.py', TINY, '--work-dir', 'wd', '--resume',
-                       trained / 'wd' / 'iter_4.pth'], tmp_path)
+                       trained / 'fcn' / 'iter_4.pth'], tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     log = next((tmp_path / 'wd').glob('*/*.log')).read_text()
     assert 'resumed epoch: 0, iter: 4' in log
@@ -65,7 +63,7 @@ def test_resume_from_a_given_checkpoint(trained, tmp_path):
 
 
 def test_test_tool_show_dir_paints_every_image(trained):
-    result = run_tool(['test.py', TINY, 'wd/iter_8.pth', '--show-dir',
+    result = run_tool(['test.py', TINY, 'fcn/iter_8.pth', '--show-dir',
                        'show'], trained)
     assert result.returncode == 0, result.stderr[-3000:]
     where = trained / 'show' / 'vis_data' / 'vis_image'
@@ -76,10 +74,10 @@ def test_test_tool_show_dir_paints_every_image(trained):
 
 
 def test_test_tool_evaluates_and_writes_json(trained):
-    result = run_tool(['test.py', TINY, 'wd/iter_8.pth', '--work-dir',
-                       'test_wd'], trained)
+    result = run_tool(['test.py', TINY, 'fcn/iter_8.pth', '--work-dir',
+                       'fcn_test_wd'], trained)
     assert result.returncode == 0, result.stderr[-3000:]
-    dumped = list((trained / 'test_wd').glob('*/*.json'))
+    dumped = list((trained / 'fcn_test_wd').glob('*/*.json'))
     assert dumped, 'tools/test.py --work-dir wrote no metrics JSON'
     metrics = json.loads(dumped[0].read_text())
     assert 'mIoU' in metrics
@@ -87,7 +85,7 @@ def test_test_tool_evaluates_and_writes_json(trained):
 
 def test_test_tool_out_dir(trained):
     result = run_tool(
-        ['test.py', TINY, 'wd/iter_8.pth', '--out', 'preds'], trained)
+        ['test.py', TINY, 'fcn/iter_8.pth', '--out', 'preds'], trained)
     assert result.returncode == 0, result.stderr[-3000:]
     assert len(list((trained / 'preds').glob('*.png'))) == 6
 
