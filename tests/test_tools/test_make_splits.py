@@ -5,8 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.inprocess import one_error_line, run_in_process
-from tests.utils import TEST_CONFIGS, TINY_SEMI
+from tests.utils import TEST_CONFIGS, TINY_SEMI, one_error_line, run_tool
 
 TOOL = 'dataset_converters/make_splits.py'
 SCENES = TEST_CONFIGS / 'fcn_tiny_lt-digit-scenes.py'
@@ -25,10 +24,9 @@ def cwd(tmp_path_factory):
 
 
 @pytest.fixture
-def make(cwd, monkeypatch, capsys):
+def make(cwd):
     def run(*args, config=SCENES):
-        return run_in_process([TOOL, config, *args], cwd, monkeypatch,
-                              capsys)
+        return run_tool([TOOL, config, *args], cwd)
     return run
 
 

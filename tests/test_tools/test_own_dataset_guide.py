@@ -2,8 +2,8 @@
 command of its ``bash`` blocks, in order, on the toy dataset it writes,
 with the guide's own configs (configs/own_dataset/). The commands run
 from a directory that links ``configs`` and ``tools`` of this checkout,
-as from a fresh clone's root: the analysis tools in this process,
-``train.py`` and ``test.py`` each in a process of their own."""
+as from a fresh clone's root, each in this process (tests.utils.run_tool
+gives every run a fresh process state)."""
 import json
 import re
 import shlex
@@ -13,13 +13,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.inprocess import run_in_process
 from tests.utils import REPO, run_tool
 
 pytestmark = pytest.mark.slow
 GUIDE = REPO / 'docs/en/user_guides/own_dataset.md'
 CONFIGS = REPO / 'configs/own_dataset'
-RUNNERS = ('train.py', 'test.py')
 SEMI = 'fixmatch-sar-fcn_r18-d8_1xb4-100_my-set-1-4-64x64'
 
 
@@ -41,31 +39,12 @@ def guide_run(tmp_path_factory):
     for name in ('configs', 'tools'):
         (cwd / name).symlink_to(REPO / name)
     commands = guide_commands(GUIDE.read_text())
-    mp = pytest.MonkeyPatch()
-    capture = _Capture()
-    try:
-        for command in commands:
-            assert command[0] == 'python' and command[1].startswith(
-                'tools/'), command
-            args = [command[1][len('tools/'):]] + command[2:]
-            # a training or test run gets its own process, as on the
-            # command line: mmengine keeps one visualizer per process
-            # (mmseg's is named 'visualizer'), so a second Runner in one
-            # process would write its logs into the first one's work dir
-            result = run_tool(args, cwd) if args[0] in RUNNERS else \
-                run_in_process(args, cwd, mp, capture)
-            assert result.returncode == 0, (command, result.stderr[-3000:])
-    finally:
-        mp.undo()
+    for command in commands:
+        assert command[0] == 'python' and command[1].startswith(
+            'tools/'), command
+        result = run_tool([command[1][len('tools/'):]] + command[2:], cwd)
+        assert result.returncode == 0, (command, result.stderr[-3000:])
     return cwd, commands
-
-
-class _Capture:
-    """Stands in for pytest's ``capsys`` in a module-scoped fixture: the
-    tools' output goes to the test log, not into the result."""
-
-    def readouterr(self):
-        return '', ''
 
 
 def test_the_guide_runs_its_own_configs(guide_run):

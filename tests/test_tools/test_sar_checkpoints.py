@@ -4,12 +4,11 @@ are training state, every model weight must be there, and the metrics
 equal the last validation of training. And the training class counts reach
 the test run whatever custom_hooks the config lists."""
 import json
-import runpy
-import sys
 
 import pytest
 
-from tests.utils import DEMO_CONFIGS, REPO, TEST_CONFIGS, scalars
+from tests.utils import (DEMO_CONFIGS, TEST_CONFIGS, one_error_line,
+                         run_tool, scalars)
 
 TINY_CLS = TEST_CONFIGS / 'resnet_tiny_lt-digits.py'
 TINY_SEG = TEST_CONFIGS / 'fcn_tiny_lt-digit-scenes.py'
@@ -33,29 +32,25 @@ CASES = {
 }
 
 
-def run_tool_here(args, cwd, monkeypatch, status=0):
-    """tools/<script> in this process, as ``python tools/<script> args``,
-    expecting exit ``status``."""
-    monkeypatch.chdir(cwd)
-    monkeypatch.setattr(sys, 'argv', [str(a) for a in args])
-    with pytest.raises(SystemExit) as info:
-        runpy.run_path(str(REPO / 'tools' / args[0]), run_name='__main__')
-        raise SystemExit(0)
-    assert (info.value.code or 0) == status
+def run_tool_here(args, cwd, status=0):
+    """``python tools/<script> args`` from ``cwd`` (in this process),
+    expecting exit ``status``; what it printed."""
+    result = run_tool(args, cwd)
+    assert result.returncode == status, result.stderr[-3000:]
+    return result
 
 
 @pytest.mark.parametrize('adapter', CASES)
-def test_plain_config_tests_the_checkpoint_as_trained(adapter, tmp_path,
-                                                      monkeypatch):
+def test_plain_config_tests_the_checkpoint_as_trained(adapter, tmp_path):
     trained, options, plain, checkpoint = CASES[adapter]
     run_tool_here([
         'train.py', trained, '--work-dir', 'wd', '--cfg-options', *options,
         'default_hooks.logger.interval=1'
-    ], tmp_path, monkeypatch)
+    ], tmp_path)
     val = [r for r in scalars(tmp_path / 'wd')
            if 'mIoU' in r or 'accuracy/top1' in r][-1]
     run_tool_here(['test.py', plain, f'wd/{checkpoint}', '--work-dir',
-                   'test_wd'], tmp_path, monkeypatch)
+                   'test_wd'], tmp_path)
     metrics = json.loads(
         next((tmp_path / 'test_wd').glob('*/*.json')).read_text())
     compared = [k for k in val if k in metrics and k.startswith(
@@ -65,8 +60,7 @@ def test_plain_config_tests_the_checkpoint_as_trained(adapter, tmp_path,
         assert metrics[key] == val[key], key
 
 
-def test_testing_adds_the_class_counts_hook_and_its_guard(
-        tmp_path, monkeypatch, capsys):
+def test_testing_adds_the_class_counts_hook_and_its_guard(tmp_path):
     """No ClassCountsHook in custom_hooks: tools/test.py adds it, so the
     metric groups classes by the training counts and a checkpoint trained
     with other counts is refused in one line."""
@@ -74,11 +68,11 @@ def test_testing_adds_the_class_counts_hook_and_its_guard(
     run_tool_here([
         'train.py', TINY_CLS, '--work-dir', 'wd', '--cfg-options', *hooks,
         'train_dataloader.dataset.imbalance_ratio=50', *ONE_EPOCH
-    ], tmp_path, monkeypatch)
+    ], tmp_path)
     run_tool_here([
         'test.py', TINY_CLS, 'wd/epoch_1.pth', '--work-dir', 'test_wd',
         '--cfg-options', *hooks, 'train_dataloader.dataset.imbalance_ratio=50'
-    ], tmp_path, monkeypatch)
+    ], tmp_path)
     metrics = json.loads(
         next((tmp_path / 'test_wd').glob('*/*.json')).read_text())
     per_class = [metrics[f'accuracy/per_class/{c}'] for c in range(10)]
@@ -87,10 +81,8 @@ def test_testing_adds_the_class_counts_hook_and_its_guard(
         sum(per_class[:2]) / 2, abs=0.01)
     assert metrics['accuracy/few'] == pytest.approx(
         sum(per_class[5:]) / 5, abs=0.01)
-    capsys.readouterr()
-    run_tool_here(['test.py', TINY_CLS, 'wd/epoch_1.pth', '--cfg-options',
-                   *hooks], tmp_path, monkeypatch, status=1)
-    errors = [line for line in capsys.readouterr().err.splitlines()
-              if line.startswith('ERROR: ')]
-    assert len(errors) == 1 and 'holds the class counts it was trained ' \
-        'with, [120, 77, 50, 32, 21, 13, 8, 5, 3, 2]' in errors[0]
+    line = one_error_line(
+        run_tool(['test.py', TINY_CLS, 'wd/epoch_1.pth', '--cfg-options',
+                  *hooks], tmp_path))
+    assert 'holds the class counts it was trained with, [120, 77, 50, 32, ' \
+        '21, 13, 8, 5, 3, 2]' in line

@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.inprocess import one_error_line, run_in_process
-from tests.utils import TEST_CONFIGS, TINY_SEMI, run_tool
+from tests.utils import TEST_CONFIGS, TINY_SEMI, one_error_line, run_tool
 
 SEMI_SAR = TEST_CONFIGS / 'fixmatch_tiny_lt-digit-scenes_sar-ema.py'
 SPLIT_DIR = 'data/lt_digit_scenes_tiny/splits/1_8'
@@ -55,8 +54,7 @@ train_dataloader = dict(dataset=dict(datasets=[
     labelled, dict(unlabelled, pipeline=unlabelled.pipeline[:-1] + [views])
 ]))
 """)
-    result = run_in_process(['train.py', config, '--work-dir', 'wd_bad'],
-                            run_dir, monkeypatch, capsys)
+    result = run_tool(['train.py', config, '--work-dir', 'wd_bad'], run_dir)
     line = one_error_line(result)
     assert 'same branch_field' in line
     assert "['sup', 'unsup_weak', 'unsup_strong']" in line
@@ -78,8 +76,7 @@ pipeline = [dict(type='{new}') if step['type'] == '{old}' else step
 datasets[{index}] = dict(datasets[{index}], pipeline=pipeline)
 train_dataloader = dict(dataset=dict(datasets=datasets))
 """)
-    result = run_in_process(['train.py', config, '--work-dir', 'wd_bad'],
-                            run_dir, monkeypatch, capsys)
+    result = run_tool(['train.py', config, '--work-dir', 'wd_bad'], run_dir)
     line = one_error_line(result)
     role = 'labelled' if labelled else 'unlabelled'
     assert f'pipeline of {role} split' in line
@@ -112,10 +109,10 @@ def test_repeated_split_line_warns_with_line_numbers(run_dir, monkeypatch,
 
 def test_class_stats_counts_the_labelled_split_of_a_semi_config(
         run_dir, monkeypatch, capsys):
-    result = run_in_process([
+    result = run_tool([
         'analysis_tools/class_stats.py', TINY_SEMI, '--out', 'semi.json',
         '--nproc', '1'
-    ], run_dir, monkeypatch, capsys)
+    ], run_dir)
     assert result.returncode == 0, result.stderr[-2000:]
     assert 'counting its labelled split only' in result.stdout
     expected = np.zeros(11, np.int64)
@@ -136,10 +133,10 @@ def test_class_stats_counts_the_labelled_split_of_a_semi_config(
 
 def test_num_classes_error_names_the_segmentor_key(run_dir, monkeypatch,
                                                    capsys):
-    result = run_in_process([
+    result = run_tool([
         'train.py', TINY_SEMI, '--work-dir', 'wd_classes', '--cfg-options',
         'model.segmentor.decode_head.num_classes=5'
-    ], run_dir, monkeypatch, capsys)
+    ], run_dir)
     line = one_error_line(result)
     assert 'model.segmentor.decode_head.num_classes is 5' in line
 
@@ -148,10 +145,10 @@ def test_num_classes_error_names_the_segmentor_key(run_dir, monkeypatch,
 def test_plot_anchors_of_a_semi_checkpoint(teacher, run_dir, monkeypatch,
                                            capsys):
     out = run_dir / f'anchors{len(teacher)}.png'
-    result = run_in_process([
+    result = run_tool([
         'analysis_tools/plot_anchors.py', SEMI_SAR, 'wd/iter_4.pth',
         '--kind', 'anchors', 'classifier', '--out', out, *teacher
-    ], run_dir, monkeypatch, capsys)
+    ], run_dir)
     assert result.returncode == 0, result.stderr[-2000:]
     assert 'SAR projected anchors' in result.stdout
     with Image.open(out) as image:
@@ -160,19 +157,19 @@ def test_plot_anchors_of_a_semi_checkpoint(teacher, run_dir, monkeypatch,
 
 def test_feature_geometry_and_plot_features_of_a_semi_checkpoint(
         run_dir, monkeypatch, capsys):
-    result = run_in_process([
+    result = run_tool([
         'analysis_tools/feature_geometry.py', SEMI_SAR, 'wd/iter_4.pth',
         '--out', 'geometry', '--max-per-class', '20'
-    ], run_dir, monkeypatch, capsys)
+    ], run_dir)
     assert result.returncode == 0, result.stderr[-2000:]
     assert 'anchors: SAR projected anchors' in result.stdout
     geometry = json.loads((run_dir / 'geometry/geometry.json').read_text())
     assert geometry  # written from the student's features
-    result = run_in_process([
+    result = run_tool([
         'analysis_tools/plot_features.py', SEMI_SAR, 'wd/iter_4.pth',
         '--out', 'features.png', '--method', 'pca', '--max-per-class', '20',
         '--teacher'
-    ], run_dir, monkeypatch, capsys)
+    ], run_dir)
     assert result.returncode == 0, result.stderr[-2000:]
     assert (run_dir / 'features.png').stat().st_size > 1000
 

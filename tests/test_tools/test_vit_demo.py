@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from tests.inprocess import run_in_process
 from tests.utils import DEMO_CONFIGS, run_tool
 
 pytestmark = pytest.mark.slow
@@ -49,9 +48,9 @@ def test_trains_with_sar_and_tests(vit_run):
 
 
 def test_anchors_and_vit_classifier_plot(vit_run, monkeypatch, capsys):
-    result = run_in_process([
+    result = run_tool([
         'analysis_tools/plot_anchors.py', 'my_vit.py', 'wd/epoch_2.pth',
         '--kind', 'anchors', 'classifier', '--out', 'anchors.png'
-    ], vit_run, monkeypatch, capsys)
+    ], vit_run)
     assert result.returncode == 0, result.stderr[-2000:]
     assert 'classifier weights (layers.head)' in result.stdout
