@@ -15,6 +15,9 @@ TINY_SEG = TEST_CONFIGS / 'fcn_tiny_lt-digit-scenes.py'
 SEMI_CLS = DEMO_CONFIGS / 'fixmatch-sar_lt-digits-semi-lt.py'
 SEMI_CLS_PLAIN = DEMO_CONFIGS / 'supervised_lt-digits-semi-lt.py'
 ONE_EPOCH = ('train_cfg.max_epochs=1', 'train_cfg.val_interval=1')
+BCL = DEMO_CONFIGS / 'bcl_lt-digits.py'
+SMALL = ('train_dataloader.dataset.indices=64',
+         'train_dataloader.batch_size=32')
 SHORT = ('train_cfg.max_iters=4', 'train_cfg.val_interval=4',
          'default_hooks.checkpoint.interval=4')
 
@@ -26,6 +29,10 @@ CASES = {
     'SARImageClassifier': (TINY_CLS, (
         'model.type=SARImageClassifier', 'model.sar.pull_weight=0.1',
         *ONE_EPOCH), TINY_CLS, 'epoch_1.pth'),
+    # BCL's cosine classifier, trained on 64 digits
+    'SARMultiViewImageClassifier': (BCL, (
+        'model.type=SARMultiViewImageClassifier', 'model.sar.pull_weight=0.1',
+        *ONE_EPOCH, *SMALL), BCL, 'epoch_1.pth'),
     'SAREncoderDecoder': (TEST_CONFIGS / 'fcn_tiny_lt-digit-scenes_sar.py',
                           SHORT, TINY_SEG, 'iter_4.pth'),
     'FixMatchClassifier': (SEMI_CLS, SHORT, SEMI_CLS_PLAIN, 'iter_4.pth'),
