@@ -354,4 +354,5 @@ def test_class_stats_on_a_classification_config(tmp_path):
         f'ERROR: class_stats.py counts the pixels of segmentation label '
         f"maps, for mmseg configs; {config} has default_scope='mmpretrain'. A "
         f'classification dataset of sar_mm carries its per-class image '
-        f"counts in its metainfo ('class_counts').")
+        f"counts in its metainfo ('class_counts'), which LTAccuracy and the "
+        f'analysis tools read: there is nothing to count for it.')
