@@ -44,7 +44,7 @@ def test_multibranch_without_branch_field_is_one_line():
 
 
 def test_different_branch_fields_refused_before_training(
-        run_dir, monkeypatch, capsys):
+        run_dir):
     config = write_config(
         run_dir, 'branches.py', """
 labelled, unlabelled = _base_.train_dataloader.dataset.datasets
@@ -64,8 +64,7 @@ train_dataloader = dict(dataset=dict(datasets=[
 
 
 @pytest.mark.parametrize('labelled', [False, True])
-def test_wrong_mask_loader_refused_before_training(labelled, run_dir,
-                                                   monkeypatch, capsys):
+def test_wrong_mask_loader_refused_before_training(labelled, run_dir):
     index, old, new = (1, 'LoadEmptySegMap', 'LoadAnnotations') \
         if not labelled else (0, 'LoadAnnotations', 'LoadEmptySegMap')
     config = write_config(
@@ -108,7 +107,7 @@ def test_repeated_split_line_warns_with_line_numbers(run_dir, monkeypatch,
 
 
 def test_class_stats_counts_the_labelled_split_of_a_semi_config(
-        run_dir, monkeypatch, capsys):
+        run_dir):
     result = run_tool([
         'analysis_tools/class_stats.py', TINY_SEMI, '--out', 'semi.json',
         '--nproc', '1'
@@ -131,8 +130,7 @@ def test_class_stats_counts_the_labelled_split_of_a_semi_config(
     assert stats['num_images'] == len(list(filter(None, labelled)))
 
 
-def test_num_classes_error_names_the_segmentor_key(run_dir, monkeypatch,
-                                                   capsys):
+def test_num_classes_error_names_the_segmentor_key(run_dir):
     result = run_tool([
         'train.py', TINY_SEMI, '--work-dir', 'wd_classes', '--cfg-options',
         'model.segmentor.decode_head.num_classes=5'
@@ -142,8 +140,7 @@ def test_num_classes_error_names_the_segmentor_key(run_dir, monkeypatch,
 
 
 @pytest.mark.parametrize('teacher', [[], ['--teacher']])
-def test_plot_anchors_of_a_semi_checkpoint(teacher, run_dir, monkeypatch,
-                                           capsys):
+def test_plot_anchors_of_a_semi_checkpoint(teacher, run_dir):
     out = run_dir / f'anchors{len(teacher)}.png'
     result = run_tool([
         'analysis_tools/plot_anchors.py', SEMI_SAR, 'wd/iter_4.pth',
@@ -156,7 +153,7 @@ def test_plot_anchors_of_a_semi_checkpoint(teacher, run_dir, monkeypatch,
 
 
 def test_feature_geometry_and_plot_features_of_a_semi_checkpoint(
-        run_dir, monkeypatch, capsys):
+        run_dir):
     result = run_tool([
         'analysis_tools/feature_geometry.py', SEMI_SAR, 'wd/iter_4.pth',
         '--out', 'geometry', '--max-per-class', '20'

@@ -47,7 +47,7 @@ def test_trains_with_sar_and_tests(vit_run):
     assert result.returncode == 0, result.stderr[-3000:]
 
 
-def test_anchors_and_vit_classifier_plot(vit_run, monkeypatch, capsys):
+def test_anchors_and_vit_classifier_plot(vit_run):
     result = run_tool([
         'analysis_tools/plot_anchors.py', 'my_vit.py', 'wd/epoch_2.pth',
         '--kind', 'anchors', 'classifier', '--out', 'anchors.png'
