@@ -301,12 +301,18 @@ def run_cli(main) -> None:
 
     The process group is destroyed before the interpreter shuts down: gloo's
     worker threads otherwise outlive it and abort the exit (SIGABRT,
-    pytorch/pytorch#179291)."""
+    pytorch/pytorch#179291). A rank of a multi-process run then leaves at
+    once, its output flushed, without the interpreter's teardown: even with
+    the group destroyed, that teardown still aborted now and then on a
+    loaded machine ("terminate called without an active exception"),
+    failing a finished run."""
+    status = 0
+    ranks = 1
     try:
         main()
     except UserInputError as err:
         print(f'ERROR: {err}', file=sys.stderr)
-        sys.exit(1)
+        status = 1
     except URLError as err:
         print(
             f'ERROR: could not download pretrained weights ({err.reason}). '
@@ -315,11 +321,19 @@ def run_cli(main) -> None:
             f"model.backbone.init_cfg.checkpoint), or set "
             f'model.pretrained=None to train from scratch.',
             file=sys.stderr)
-        sys.exit(1)
+        status = 1
     finally:
         if torch.distributed.is_available() and \
                 torch.distributed.is_initialized():
+            ranks = torch.distributed.get_world_size()
             torch.distributed.destroy_process_group()
+    if ranks > 1:
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    if status:
+        sys.exit(status)
 
 
 __all__ = [
