@@ -205,8 +205,8 @@ class FixMatchClassifier(ImageClassifier):
 
         losses = self.head._get_loss(logits_x, sup_samples)
         losses['loss_x'] = losses.pop('loss')
-        pseudo_labels, keep, weight = self.pseudo_labeler(
-            logits_w.detach().float().softmax(dim=1))
+        probs_w = logits_w.detach().float().softmax(dim=1)
+        pseudo_labels, keep, weight = self.pseudo_labeler(probs_w)
         loss_u, mask_ratio = pseudo_label_loss(logits_s, pseudo_labels,
                                                weight)
         ramp = unsup_ramp(self.burn_in_iters, self.warmup_iters)
@@ -220,10 +220,9 @@ class FixMatchClassifier(ImageClassifier):
                 keep.sum().clamp(min=1)
         if with_sar:
             feats_x, _, feats_s = captured[0].split(sizes)
-            confident = keep & (logits_w.detach().float().softmax(
-                dim=1).max(dim=1).values >= self.sar.unsup_conf_thresh)
-            kept = pseudo_labels.masked_fill(~confident,
-                                             self.sar.ignore_index[0])
+            kept = pseudo_labels.masked_fill(
+                ~self.sar.unsup_pull_mask(keep, probs_w),
+                self.sar.ignore_index[0])
             losses.update(
                 self.sar.losses(
                     classifier, {

@@ -331,6 +331,18 @@ class SemanticAnchorLoss(nn.Module):
         return self.pull_weight * self.pull_loss(feats,
                                                  labels) * self.gate_open
 
+    def unsup_pull_mask(self, keep: Tensor, probs: Tensor) -> Tensor:
+        """Where SAR may pull unlabelled features: the pseudo-labels the
+        unlabelled loss keeps whose confidence also reaches
+        ``unsup_conf_thresh``.
+
+        Args:
+            keep (Tensor): (N, ...) bool, kept by the pseudo-label loss.
+            probs (Tensor): (N, C, ...) class probabilities of the weak
+                view.
+        """
+        return keep & (probs.max(dim=1).values >= self.unsup_conf_thresh)
+
     def losses(self, classifier: Callable[[Tensor], Tensor],
                pulls: Dict[str, Tuple[Tensor, Tensor, float]]
                ) -> Dict[str, Tensor]:

@@ -97,11 +97,8 @@ class FixMatchSegmentor(SemiBaseSegmentor):
             probs = self.upsample(weak_logits.detach().float(),
                                   weak.shape[2:]).softmax(dim=1)
         labels, keep, weight = self.pseudo_labeler(probs, valid)
-        pull = keep
-        if self.sar is not None:
-            # SAR pulls the kept labels that are confident enough for it
-            pull = keep & (probs.max(dim=1).values >=
-                           self.sar.unsup_conf_thresh)
+        pull = keep if self.sar is None else self.sar.unsup_pull_mask(
+            keep, probs)
 
         losses = add_prefix(
             {

@@ -318,3 +318,14 @@ def test_the_driver_checks_every_feature_set_before_any_state_changes():
         })
     for key, value in before.items():
         assert torch.equal(sar.state_dict()[key], value)
+
+
+def test_unsup_pull_mask_is_the_kept_labels_above_sars_floor():
+    sar = SemanticAnchorLoss(num_classes=2, feat_channels=4,
+                             unsup_conf_thresh=0.8)
+    probs = torch.tensor([[0.9, 0.1], [0.3, 0.7], [0.05, 0.95],
+                          [0.85, 0.15]])
+    keep = torch.tensor([True, True, False, True])
+    # 0.7 is below the floor; the third is not kept by the loss
+    assert sar.unsup_pull_mask(keep, probs).tolist() == [
+        True, False, False, True]
