@@ -67,7 +67,7 @@ from sar_mm.models.samplers import LongTailPixelSampler  # noqa: E402
 SAR_DEMO = osp.join(REPO, 'configs/demo/fcn_lt-digit-scenes_sar.py')
 SEMI_DEMO = osp.join(
     REPO, 'configs/semi/'
-    'fixmatch-sar-fcn_r18-d8_1xb8-2k_lt-digit-scenes-1-8-64x64.py')
+    'fixmatch-sar-fcn_r18-d8_1xb8-1k_lt-digit-scenes-1-8-64x64.py')
 TOLERANCE = 1e-4
 TARGET_RATIO = 1.02
 C, D = 6, 16  # classes and channels of the module checks

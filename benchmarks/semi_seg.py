@@ -1,19 +1,32 @@
-"""Semi-supervised segmentation on the built-in LTDigitScenes with 1/8 of
-the train scenes labelled, and what SAR costs on top of FixMatch.
+"""Semi-supervised segmentation on the built-in LTDigitScenes: does FixMatch
+beat supervised-only training on the same labelled data, with and without
+SAR and a long-tail-aware pseudo-labelling strategy; and what SAR costs on
+top of FixMatch.
 
-1. Accuracy: the demo configs under ``configs/semi/`` (FCN, small
-   ResNet-18-D8, 64 x 64 crops, the same number of iterations for every
-   arm): supervised-only on the labelled eighth (batches of 8 labelled
-   scenes), FixMatch and FixMatch + SAR (4 labelled + 4 unlabelled scenes
-   per batch), and optionally UniMatch, UniMatch + SAR and two ablations
-   (FixMatch with the labelled loss at full weight; FixMatch without the
-   unlabelled loss, the control of the same batches). Each arm runs
-   with the same seeds (initialisation, data order, augmentation; the
-   scenes and the split are fixed). Reports the final validation mIoU and
-   the head / medium / tail mIoU (groups of
-   ``configs/_base_/datasets/lt_digit_scenes_class_stats.json``), mean and
-   sample standard deviation over seeds. Finished runs under
-   ``--work-dir`` are reused.
+1. Accuracy, at the 1/8 and 1/4 splits (``data/lt_digit_scenes/splits``),
+   with the demo configs under ``configs/semi/`` (FCN, small
+   ResNet-18-D8 from scratch, 64 x 64 crops, 1000 iterations). Every
+   semi-supervised arm contains the supervised one: the same labelled
+   batch of 8 scenes at loss weight 1, the same schedule, seeds and
+   initial weights, plus 8 unlabelled scenes per batch and their loss on
+   top. Arms:
+
+   - ``supervised``: the labelled scenes only;
+   - ``supervised+sar``: the same with SAR (``SAREncoderDecoder``);
+   - ``control``: FixMatch with the unlabelled loss at 0, which must
+     reproduce ``supervised``;
+   - ``fixmatch``, ``fixmatch+sar``;
+   - ``fixmatch+lt``, ``fixmatch+lt+sar``: with the long-tail-aware
+     strategy :data:`LT_STRATEGY`;
+   - optionally ``unimatch``, ``unimatch+sar``.
+
+   Reports the final validation mIoU and head / medium / tail mIoU
+   (groups of ``configs/_base_/datasets/lt_digit_scenes_class_stats.json``),
+   mean and sample standard deviation over seeds, and the pseudo-label
+   quality of the final models on the unlabelled scenes. Writes the ``.md``
+   and ``semi_seg.json`` (``{split: {arm: {"miou": [...], "head": [...],
+   "medium": [...], "tail": [...]}}}``) next to it. Finished runs under
+   ``--work-dir`` are reused; ``--jobs 2`` trains two runs at a time.
 2. Cost: training steps of FixMatch vs FixMatch + SAR, same initial
    weights, same batch, timed interleaved in one process; peak memory of
    each (CPU: peak resident set size during the steps, in a fresh process
@@ -23,9 +36,9 @@ the train scenes labelled, and what SAR costs on top of FixMatch.
 
 Usage::
 
-    python benchmarks/semi_seg.py                       # FixMatch arms
-    python benchmarks/semi_seg.py --arms UniMatch "UniMatch + SAR"
-    python benchmarks/semi_seg.py --iters 200 --seeds 0 # a quick check
+    python benchmarks/semi_seg.py --jobs 2              # every arm, 3 seeds
+    python benchmarks/semi_seg.py --splits 1_8 --arms supervised control
+    python benchmarks/semi_seg.py --iters 100 --seeds 0 --skip-cost
     python benchmarks/semi_seg.py --skip-train          # cost only
 """
 import argparse
@@ -37,6 +50,7 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
@@ -56,29 +70,42 @@ from benchmarks.lt_seg import (GROUPS, group_names,  # noqa: E402
 
 SEMI = osp.join(REPO, 'configs/semi')
 SCENES = osp.join(REPO, 'data/lt_digit_scenes')
-SUFFIX = 'fcn_r18-d8_1xb8-2k_lt-digit-scenes-1-8-64x64.py'
-# name: (config, extra config text)
+SPLITS = ['1_8', '1_4']
+#: The long-tail-aware pseudo-labelling strategy of the ``+lt`` arms.
+LT_STRATEGY = "dict(type='FlexMatchThreshold')"
+SAR_SUPERVISED = "model = dict(type='SAREncoderDecoder', sar=dict())"
+# name: (config prefix, extra config text)
 ARMS = {
-    'supervised only': (osp.join(SEMI, SUFFIX), ''),
-    'FixMatch': (osp.join(SEMI, f'fixmatch-{SUFFIX}'), ''),
-    'FixMatch + SAR': (osp.join(SEMI, f'fixmatch-sar-{SUFFIX}'), ''),
-    # ablation: FixMatch's paper weighting (L_x + L_u) instead of UniMatch's
-    # (L_x + L_u) / 2, i.e. the labelled term as in supervised training
-    'FixMatch, loss weights 1 and 1': (
-        osp.join(SEMI, f'fixmatch-{SUFFIX}'),
-        'model = dict(semi_train_cfg=dict(sup_weight=1.0, unsup_weight=1.0))'),
-    # control: FixMatch's batches and weights without the unlabelled loss,
-    # i.e. what the 4 labelled scenes per batch at weight 0.5 give alone
-    'FixMatch without the unlabelled loss': (
-        osp.join(SEMI, f'fixmatch-{SUFFIX}'),
-        'model = dict(semi_train_cfg=dict(unsup_weight=0.0))'),
-    'UniMatch': (osp.join(SEMI, f'unimatch-{SUFFIX}'), ''),
-    'UniMatch + SAR': (osp.join(SEMI, f'unimatch-sar-{SUFFIX}'), ''),
+    'supervised': ('', ''),
+    'supervised+sar': ('', SAR_SUPERVISED),
+    'control': ('fixmatch-',
+                'model = dict(semi_train_cfg=dict(unsup_weight=0.0))'),
+    'fixmatch': ('fixmatch-', ''),
+    'fixmatch+sar': ('fixmatch-', 'model = dict(sar=dict())'),
+    'fixmatch+lt': ('fixmatch-', f'model = dict(pseudo_label={LT_STRATEGY})'),
+    'fixmatch+lt+sar': ('fixmatch-', f'model = dict(sar=dict(), '
+                        f'pseudo_label={LT_STRATEGY})'),
+    'unimatch': ('unimatch-', ''),
+    'unimatch+sar': ('unimatch-', 'model = dict(sar=dict())'),
 }
-DEFAULT_ARMS = ['supervised only', 'FixMatch', 'FixMatch + SAR']
+DEFAULT_ARMS = [arm for arm in ARMS if not arm.startswith('unimatch')]
+
+
+def arm_config(split, arm):
+    """(config file, extra text) of an arm at a split."""
+    prefix, extra = ARMS[arm]
+    fraction = split.replace('_', '-')
+    return (osp.join(SEMI, f'{prefix}fcn_r18-d8_1xb8-1k_lt-digit-scenes-'
+                     f'{fraction}-64x64.py'), extra)
+
+
+def run_name(split, arm):
+    return f'{split}/{arm}'
+
+
 # (label, config, crop, labelled + unlabelled per batch)
 COST_MODELS = [
-    ('FCN-R18-D8 (the demo), 11 classes', osp.join(SEMI, f'fixmatch-{SUFFIX}'),
+    ('FCN-R18-D8 (the demo), 11 classes', arm_config('1_8', 'fixmatch')[0],
      64, 4),
     ('DeepLabV3+ R101-D16 (Pascal VOC), 21 classes',
      osp.join(SEMI, 'unimatch-deeplabv3plus_r101-d16_4xb4-91k_voc12aug-'
@@ -88,9 +115,12 @@ COST_MODELS = [
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--iters', type=int, default=2000)
+    parser.add_argument('--iters', type=int, default=1000)
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     add_subset_arg(parser, '--arms', ARMS, DEFAULT_ARMS)
+    add_subset_arg(parser, '--splits', SPLITS, SPLITS)
+    parser.add_argument(
+        '--jobs', type=int, default=1, help='runs trained at a time')
     parser.add_argument('--work-dir', default='work_dirs/bench_semi_seg')
     parser.add_argument(
         '--out', default=osp.join(REPO, 'benchmarks/results/semi_seg.md'))
@@ -106,18 +136,18 @@ def parse_args():
 # ------------------------------------------------------- pseudo-labels
 
 
-def pseudo_label_quality(arm, seed, iters, work_root, threshold=0.95):
+def pseudo_label_quality(split, arm, seed, iters, work_root,
+                         threshold=0.95):
     """How good the final model's pseudo-labels on the unlabelled scenes
     would be, measured against their ground truth (which training never
     reads): the share of digit pixels (not background) predicted with
     confidence >= ``threshold``, and among those the share predicted as
     background and the share predicted as the right digit."""
     from mmengine.runner import Runner, load_checkpoint
-    config, _ = ARMS[arm]
-    cfg = Config.fromfile(config)
+    cfg = Config.fromfile(arm_config(split, 'supervised')[0])
     init_default_scope('mmseg')
-    model = MODELS.build(cfg.model.get('segmentor', cfg.model)).eval()
-    name = arm.lower().replace(' ', '_').replace('(', '').replace(')', '')
+    model = MODELS.build(cfg.model).eval()
+    name = run_name(split, arm)
     load_checkpoint(
         model,
         osp.join(work_root, f'{name}_it{iters}_s{seed}', f'iter_{iters}.pth'),
@@ -132,7 +162,7 @@ def pseudo_label_quality(arm, seed, iters, work_root, threshold=0.95):
                 type='SemiSplitDataset',
                 dataset=dict(type='LTDigitScenes', data_root=SCENES),
                 # labelled=True only to read the masks for this measurement
-                split_file=osp.join(SCENES, 'splits/1_8/unlabeled.txt'),
+                split_file=osp.join(SCENES, f'splits/{split}/unlabeled.txt'),
                 pipeline=[
                     dict(type='LoadImageFromFile'),
                     dict(type='LoadAnnotations'),
@@ -292,6 +322,99 @@ def cost_markdown(rows, device, repeats):
     return '\n'.join(lines)
 
 
+# -------------------------------------------------------------- accuracy
+
+KEYS = {'miou': 'mIoU', 'head': 'mIoU.head', 'medium': 'mIoU.medium',
+        'tail': 'mIoU.tail'}
+
+
+def train_all(args):
+    """{(split, seed, arm): final metrics}, ``args.jobs`` runs at a time,
+    seed by seed so that every arm has a first result early."""
+    arms = {
+        run_name(split, arm): arm_config(split, arm)
+        for split in args.splits for arm in args.arms
+    }
+    jobs = [(split, seed, arm) for split in args.splits
+            for seed in args.seeds for arm in args.arms]
+    with ThreadPoolExecutor(args.jobs) as pool:
+        futures = {
+            job: pool.submit(train, run_name(job[0], job[2]), job[1],
+                             args.iters, args.work_dir, arms)
+            for job in jobs
+        }
+        return {job: future.result() for job, future in futures.items()}
+
+
+def train_sections(args):
+    runs = train_all(args)
+    report, sections = {}, []
+    for split in args.splits:
+        results = {
+            arm: [runs[split, seed, arm] for seed in args.seeds]
+            for arm in args.arms
+        }
+        report[split] = {
+            arm: {key: [run.get(metric) for run in results[arm]]
+                  for key, metric in KEYS.items()}
+            for arm in args.arms
+        }
+        table = markdown_table(summarise(results))
+        print(table)
+        fraction = split.replace('_', '/')
+        sections += [
+            f'## {fraction} of the train scenes labelled', '',
+            f'LTDigitScenes (built in), `data/lt_digit_scenes/splits/'
+            f'{split}`, the demo configs under `configs/semi/` (FCN-R18-D8 '
+            f'from scratch, 64 x 64), {args.iters} iterations for every '
+            f'arm, seeds {", ".join(map(str, args.seeds))}; final '
+            f'validation mIoU (%), mean ± sample std over seeds. Every '
+            f'batch holds the same 8 labelled scenes at loss weight 1; the '
+            f'semi-supervised arms add 8 unlabelled ones. Groups: the train '
+            f"split's class thirds by pixel frequency ({group_names()}).",
+            '', table, ''
+        ]
+        quality = {
+            arm: [
+                pseudo_label_quality(split, arm, seed, args.iters,
+                                     args.work_dir) for seed in args.seeds
+            ]
+            for arm in args.arms
+        }
+        sections += [
+            'Pseudo-label quality of the final models on the unlabelled '
+            'scenes, against their ground truth (never read in training): '
+            'the share of digit pixels (not background) predicted with '
+            'confidence >= 0.95, and among those the share predicted as '
+            'background and as the right digit; mean ± sample std over '
+            'seeds.', '',
+            '| method | confident digit pixels (%) | of those: background (%) '
+            '| of those: right digit (%) |', '|---|---|---|---|'
+        ]
+        for arm, values in quality.items():
+            cells = [
+                '{:.2f} ± {:.2f}'.format(*mean_std([r[k] for r in values]))
+                for k in ('confident', 'background', 'accuracy')
+            ]
+            sections.append(f'| {arm} | ' + ' | '.join(cells) + ' |')
+        sections += [
+            '', 'Per seed (mIoU / ' +
+            ' / '.join(f'{g} mIoU' for g in GROUPS) + '):', ''
+        ]
+        for arm, values in results.items():
+            per_seed = ', '.join(' / '.join(
+                f'{run.get(k, float("nan")):.2f}'
+                for k in ['mIoU'] + [f'mIoU.{g}' for g in GROUPS])
+                                 for run in values)
+            sections.append(f'- {arm}: {per_seed}')
+        sections.append('')
+    out = osp.splitext(args.out)[0] + '.json'
+    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+    with open(out, 'w') as f:
+        json.dump(report, f, indent=2)
+    return sections
+
+
 # ------------------------------------------------------------------ main
 
 
@@ -305,61 +428,7 @@ def main():
         return
     sections = ['# Semi-supervised segmentation benchmark', '']
     if not args.skip_train:
-        # seed by seed, so that every arm has a first result early
-        runs = {(seed, arm): train(arm, seed, args.iters, args.work_dir,
-                                   arms=ARMS)
-                for seed in args.seeds for arm in args.arms}
-        results = {
-            arm: [runs[seed, arm] for seed in args.seeds]
-            for arm in args.arms
-        }
-        rows = summarise(results)
-        table = markdown_table(rows)
-        print(table)
-        sections += [
-            f'LTDigitScenes (built in), 1/8 of the 400 train scenes labelled '
-            f'(`data/lt_digit_scenes/splits/1_8`), the demo configs under '
-            f'`configs/semi/` (FCN-R18-D8, 64 x 64), {args.iters} iterations '
-            f'for every arm, seeds {", ".join(map(str, args.seeds))}; final '
-            f'validation mIoU (%), mean ± sample std over seeds. Batches: 8 '
-            f'labelled scenes (supervised only), 4 labelled + 4 unlabelled '
-            f'(semi-supervised). Groups: the train split\'s class thirds by '
-            f'pixel frequency ({group_names()}).', '', table, ''
-        ]
-        quality = {
-            arm: [
-                pseudo_label_quality(arm, seed, args.iters, args.work_dir)
-                for seed in args.seeds
-            ]
-            for arm in args.arms
-        }
-        sections += [
-            'Pseudo-label quality of the final models on the 350 unlabelled '
-            'scenes, against their ground truth (never read in training): '
-            'the share of digit pixels (not background) predicted with '
-            'confidence >= 0.95, which is what FixMatch learns from, and '
-            'among those the share predicted as background and as the right '
-            'digit; mean ± sample std over seeds.', '',
-            '| method | confident digit pixels (%) | of those: background (%) '
-            '| of those: right digit (%) |', '|---|---|---|---|'
-        ]
-        for arm, runs in quality.items():
-            cells = [
-                '{:.2f} ± {:.2f}'.format(*mean_std([r[k] for r in runs]))
-                for k in ('confident', 'background', 'accuracy')
-            ]
-            sections.append(f'| {arm} | ' + ' | '.join(cells) + ' |')
-        sections += [
-            '', 'Per seed (mIoU / ' +
-            ' / '.join(f'{g} mIoU' for g in GROUPS) + '):', ''
-        ]
-        for arm, runs in results.items():
-            per_seed = ', '.join(' / '.join(
-                f'{run.get(k, float("nan")):.2f}'
-                for k in ['mIoU'] + [f'mIoU.{g}' for g in GROUPS])
-                                 for run in runs)
-            sections.append(f'- {arm}: {per_seed}')
-        sections.append('')
+        sections += train_sections(args)
     if not args.skip_cost:
         rows = cost(args.device, args.repeats)
         text = cost_markdown(rows, args.device, args.repeats)

@@ -1,12 +1,12 @@
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Tuple
 
 import torch
 from mmseg.registry import MODELS
-from mmseg.utils import SampleList, add_prefix
+from mmseg.utils import SampleList
 from torch import Tensor
 
 from ..losses.pseudo_label_loss import pseudo_label_loss
-from .semi_base_segmentor import SemiBaseSegmentor
+from .semi_base_segmentor import SemiBaseSegmentor, WeakPrediction
 
 
 @MODELS.register_module()
@@ -19,22 +19,25 @@ class FixMatchSegmentor(SemiBaseSegmentor):
     and, for the EMA teacher and the in-batch CutMix partner,
     github.com/LiheYoung/UniMatch-V2). One step:
 
-    1. Pseudo-labels ``y`` are the argmax of the weak view's softmax,
-       without gradient: from the student's train-mode forward over
-       labelled + weak images (batch norms see both, as in the reference),
-       or from the EMA teacher in eval mode. The pseudo-labelling strategy
+    1. ``L_x``: the segmentor's own decode (and auxiliary) losses on the
+       labelled images, forwarded alone as in supervised training.
+    2. Pseudo-labels ``y`` are the argmax of the weak view's softmax,
+       without gradient and without dropout: from the student in eval mode
+       (the reference forwards the weak view in train mode next to the
+       labelled images) or from the EMA teacher. The pseudo-labelling strategy
        (``pseudo_label``, FixMatch's fixed threshold ``conf_thresh`` by
        default; see :mod:`sar_mm.models.pseudo_labelers`) decides which
        non-padded pixels are kept, and their weights.
-    2. CutMix: inside each strong view's box, the batch's mirror sample
+    3. CutMix: inside each strong view's box, the batch's mirror sample
        (``flip(0)``) is pasted, and ``y``, the keep-mask, the weights and
        the padding mask are mixed with the same boxes.
-    3. ``L_x``: the segmentor's own decode (and auxiliary) losses on the
-       labelled images. ``L_s``: per-pixel cross-entropy of the strong view
-       to the mixed ``y``, times the mixed weights, summed and divided by
-       the number of non-padded pixels (not of kept ones).
-    4. ``L = sup_weight * L_x + unsup_weight * L_s``; the reference's
-       ``(L_x + L_s) / 2`` by default. Every unlabelled term is 0 during
+    4. ``L_s``: per-pixel cross-entropy of the strong views (their own
+       batch-norm batch, not updating the running statistics) to the mixed
+       ``y``, times the mixed weights, summed and divided by the number of
+       non-padded pixels (not of kept ones).
+    5. ``L = sup_weight * L_x + unsup_weight * L_s``, ``L_x + L_s`` by
+       default (FixMatch's lambda_u = 1; UniMatch's code halves both, the
+       same as halving the learning rate). Every unlabelled term is 0 during
        ``burn_in_iters`` and then ramps up over ``warmup_iters`` (both 0,
        as in the reference, by default).
 
@@ -54,102 +57,33 @@ class FixMatchSegmentor(SemiBaseSegmentor):
     Args: see :class:`SemiBaseSegmentor`.
     """
 
-    #: UniMatch forwards the weak view through the student even with a
-    #: teacher (its feature-perturbation stream needs it).
-    weak_student_forward = False
-
-    def loss(self, inputs: Dict[str, Tensor],
-             data_samples: Dict[str, SampleList]) -> dict:
-        self.check_branches(inputs, data_samples)
-        cfg = self.semi_train_cfg
-        x_sup, sup_samples = inputs[self.sup_branch], data_samples[
-            self.sup_branch]
-        weak = inputs[self.weak_branch]
-        n_sup, n_unsup = len(x_sup), len(weak)
-        valid = self.valid_mask(data_samples[self.weak_branch])
+    def loss_by_pseudo_labels(
+            self, inputs: Dict[str, Tensor],
+            data_samples: Dict[str, SampleList],
+            pseudo: WeakPrediction) -> Tuple[dict, Tuple[Tensor, ...]]:
+        """``unsup.loss_s`` (``loss_s1``, ``loss_s2``... with several
+        strong views) of the CutMixed strong views, in one student pass."""
         boxes = [
-            self.box_masks(data_samples[b], weak)
+            self.box_masks(data_samples[b], pseudo.labels)
             for b in self.strong_branches
         ]
         strong = torch.cat([
             self.cutmix(box, inputs[b])
             for b, box in zip(self.strong_branches, boxes)
         ])
-
-        first_logits = None
-        if self.teacher is None or self.weak_student_forward:
-            # the reference's batch-norm groups: labelled + weak, strong
-            first_logits, first_feats, sup_losses = self.first_pass(
-                x_sup, sup_samples, weak)
-            strong_logits, strong_feats, _ = self.student_pass(strong)
-            sup_feats = first_feats[:n_sup]
-        else:
-            # UniMatch-V2's: labelled + strong in one pass
-            logits, feats, sup_losses = self.student_pass(
-                torch.cat([x_sup, strong]), sup_samples)
-            sup_feats, strong_feats = feats[:n_sup], feats[n_sup:]
-            strong_logits = logits[n_sup:]
-        if self.teacher is not None:
-            weak_logits = self.teacher_logits(weak)
-        else:
-            weak_logits = first_logits[n_sup:n_sup + n_unsup]
-        with torch.no_grad():
-            probs = self.upsample(weak_logits.detach().float(),
-                                  weak.shape[2:]).softmax(dim=1)
-        labels, keep, weight = self.pseudo_labeler(probs, valid)
-        pull = keep if self.sar is None else self.sar.unsup_pull_mask(
-            keep, probs)
-
-        losses = add_prefix(
-            {
-                k: cfg['sup_weight'] * v if 'loss' in k else v
-                for k, v in sup_losses.items()
-            }, 'sup')
-        losses['unsup.mask_ratio'] = keep.sum() / valid.sum().clamp(min=1)
-        mixed = self.strong_losses(losses, strong_logits, boxes, labels,
-                                   pull, weight, valid)
-        losses.update(
-            self.extra_unsup_losses(first_logits, n_sup, n_unsup, labels,
-                                    weight, valid))
-        if self.sar is not None:
-            mixed_labels, keep = zip(*mixed)
-            losses.update(
-                self.sar_losses(sup_feats, self.stack_maps(sup_samples),
-                                strong_feats, torch.cat(mixed_labels),
-                                torch.cat(keep)))
-        ramp = self.unsup_ramp()
-        return {
-            k: ramp * v if k.startswith('unsup.loss') else v
-            for k, v in losses.items()
-        }
-
-    def first_pass(self, x_sup: Tensor, sup_samples: SampleList,
-                   weak: Tensor) -> Tuple[Tensor, Tensor, dict]:
-        """The student over labelled and weak images together."""
-        return self.student_pass(torch.cat([x_sup, weak]), sup_samples)
-
-    def strong_losses(self, losses: dict, strong_logits: Tensor,
-                      boxes: List[Tensor], labels: Tensor, pull: Tensor,
-                      weight: Tensor,
-                      valid: Tensor) -> List[Tuple[Tensor, Tensor]]:
-        """Add the strong views' losses to ``losses``; return each view's
-        CutMixed pseudo-labels and where SAR may pull them (``pull``)."""
-        views = strong_logits.split(len(labels))
-        mixed = []
-        for i, (box, logits) in enumerate(zip(boxes, views), 1):
+        logits, feats, _ = self.student_pass(strong)
+        losses, labels, pulls = {}, [], []
+        views = logits.split(len(pseudo.labels))
+        for i, (box, view) in enumerate(zip(boxes, views), 1):
             view_labels, view_pull, view_weight, view_valid = (
-                self.cutmix(box, t) for t in (labels, pull, weight, valid))
+                self.cutmix(box, t) for t in (pseudo.labels, pseudo.pull,
+                                              pseudo.weight, pseudo.valid))
             loss, _ = pseudo_label_loss(
-                self.upsample(logits, labels.shape[1:]), view_labels,
+                self.upsample(view, view_labels.shape[1:]), view_labels,
                 view_weight, view_valid)
             key = 'unsup.loss_s' if len(views) == 1 else f'unsup.loss_s{i}'
             losses[key] = self.semi_train_cfg['unsup_weight'] / len(
                 views) * loss
-            mixed.append((view_labels, view_pull))
-        return mixed
-
-    def extra_unsup_losses(self, first_logits: Optional[Tensor], n_sup: int,
-                           n_unsup: int, labels: Tensor, weight: Tensor,
-                           valid: Tensor) -> dict:
-        """Further unlabelled losses from the first pass; none here."""
-        return {}
+            labels.append(view_labels)
+            pulls.append(view_pull)
+        return losses, (feats, torch.cat(labels), torch.cat(pulls))

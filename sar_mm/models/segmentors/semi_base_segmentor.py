@@ -1,5 +1,6 @@
 import copy
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from contextlib import nullcontext
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import torch
 from mmengine.model import BaseModel
@@ -16,7 +17,8 @@ from ..pseudo_labelers import build_pseudo_labeler
 from ..sar import (anchor_classifier, build_head_sar,
                    capture_classifier_input, check_pixel_classifier,
                    pool_pseudo_labels)
-from ..utils import check_ramp, decode_heads, last_decode_head, unsup_ramp
+from ..utils import (check_ramp, decode_heads, last_decode_head,
+                     running_stats_frozen, unsup_ramp)
 from .sar_segmentor import SARSegmentorMixin
 
 #: semi_train_cfg keys that SAR's own settings replaced, and where to go.
@@ -26,6 +28,17 @@ _MOVED_KEYS = {
     'sar_unsup_weight':
     'set sar=dict(unsup_pull_weight=...) instead',
 }
+
+
+class WeakPrediction(NamedTuple):
+    """The weak view's pseudo-labels, each (N, H, W): the argmax class,
+    the strategy's keep-mask and weights, the non-padded pixels, and where
+    SAR may pull (``keep``, or SAR's own confidence gate)."""
+    labels: Tensor
+    keep: Tensor
+    weight: Tensor
+    valid: Tensor
+    pull: Tensor
 
 
 def decode_stages(segmentor: EncoderDecoder,
@@ -84,7 +97,18 @@ class SemiBaseSegmentor(BaseModel):
     *teacher* of the same architecture, kept up to date by
     :class:`~sar_mm.engine.hooks.MeanTeacherHook`. The structure of mmdet
     3.x ``SemiBaseDetector`` (``mmdet/models/detectors/semi_base.py``),
-    restated for pixel classification; subclasses implement ``loss``.
+    restated for pixel classification: :meth:`loss` owns the step
+    (supervised loss, pseudo-labels, unlabelled losses, SAR) and subclasses
+    implement the unlabelled losses (:meth:`loss_by_pseudo_labels`).
+
+    The protocol, so that the semi-supervised run contains the supervised
+    one: the labelled batch goes through the student alone (as in
+    supervised training, with the same weight ``sup_weight=1`` by
+    default); the pseudo-labels come from a dropout-free pass (the EMA
+    teacher, or the student in eval mode); the unlabelled views are
+    normalised with their own batch statistics and leave the batch-norm
+    running statistics to the labelled batch. With the unlabelled losses
+    at 0 (``unsup_weight=0``) a step is the supervised step.
 
     - Training batches have the branches ``sup`` (labelled),
       ``unsup_weak`` and the strong views (see :attr:`strong_branches`),
@@ -132,9 +156,11 @@ class SemiBaseSegmentor(BaseModel):
         # pseudo-labels: least confidence that gives a loss, for the
         # default strategy (FixedThreshold) when pseudo_label is not given
         conf_thresh=0.95,
-        # loss weights: supervised, and all strong views together
-        sup_weight=0.5,
-        unsup_weight=0.5,
+        # loss weights: supervised (as in supervised training), and all
+        # strong views together (FixMatch's lambda_u; UniMatch's code uses
+        # (L_x + L_s) / 2, the same ratio at half the learning rate)
+        sup_weight=1.0,
+        unsup_weight=1.0,
         # pseudo-labels from an EMA teacher (needs MeanTeacherHook)
         ema_teacher=False,
         # the unlabelled losses: off for burn_in_iters, then a linear ramp
@@ -310,6 +336,67 @@ class SemiBaseSegmentor(BaseModel):
 
     def loss(self, inputs: Dict[str, Tensor],
              data_samples: Dict[str, SampleList]) -> dict:
+        """One training step, in mmdet ``SemiBaseDetector.loss``'s order:
+        the supervised loss, then the pseudo-labels, then the unlabelled
+        losses (the subclass's :meth:`loss_by_pseudo_labels`), then SAR.
+
+        The labelled batch goes through the student alone, as in supervised
+        training, so with the unlabelled losses at 0 the step is the
+        supervised step (its losses, gradients and batch-norm statistics).
+        """
+        self.check_branches(inputs, data_samples)
+        sup_samples = data_samples[self.sup_branch]
+        losses, sup_feats = self.loss_by_gt(inputs[self.sup_branch],
+                                            sup_samples)
+        pseudo = self.get_pseudo_labels(inputs[self.weak_branch],
+                                        data_samples[self.weak_branch])
+        losses['unsup.mask_ratio'] = pseudo.keep.sum() / \
+            pseudo.valid.sum().clamp(min=1)
+        unsup_losses, pulled = self.loss_by_pseudo_labels(
+            inputs, data_samples, pseudo)
+        losses.update(unsup_losses)
+        if self.sar is not None:
+            losses.update(
+                self.sar_losses(sup_feats, self.stack_maps(sup_samples),
+                                *pulled))
+        ramp = self.unsup_ramp()
+        return {
+            k: ramp * v if k.startswith('unsup.loss') else v
+            for k, v in losses.items()
+        }
+
+    def loss_by_gt(self, images: Tensor,
+                   samples: SampleList) -> Tuple[dict, Tensor]:
+        """The segmentor's own losses on the labelled batch (``sup.*``,
+        times ``sup_weight``), and its last head's classifier input."""
+        _, feats, losses = self.student_pass(images, samples)
+        weight = self.semi_train_cfg['sup_weight']
+        losses = {k: weight * v if 'loss' in k else v
+                  for k, v in losses.items()}
+        return add_prefix(losses, 'sup'), feats
+
+    def get_pseudo_labels(self, weak: Tensor,
+                          samples: SampleList) -> WeakPrediction:
+        """Pseudo-labels of the weak view, without gradient, from the EMA
+        teacher or the student in eval mode (no dropout, running batch-norm
+        statistics), kept and weighted by the pseudo-labelling strategy."""
+        with torch.no_grad():
+            logits = self.weak_logits(weak)
+            probs = self.upsample(logits.float(), weak.shape[2:]).softmax(1)
+        valid = self.valid_mask(samples)
+        labels, keep, weight = self.pseudo_labeler(probs, valid)
+        pull = keep if self.sar is None else self.sar.unsup_pull_mask(
+            keep, probs)
+        return WeakPrediction(labels, keep, weight, valid, pull)
+
+    def loss_by_pseudo_labels(
+            self, inputs: Dict[str, Tensor],
+            data_samples: Dict[str, SampleList],
+            pseudo: WeakPrediction) -> Tuple[dict, Tuple[Tensor, ...]]:
+        """The unlabelled losses (keys ``unsup.loss*``, before the
+        burn-in ramp), and what SAR pulls: the student's classifier input
+        (M, D, h, w), its pseudo-labels (M, H, W) and where they may be
+        pulled (M, H, W)."""
         raise NotImplementedError
 
     # ------------------------------------------------------------- helpers
@@ -354,56 +441,63 @@ class SemiBaseSegmentor(BaseModel):
         self,
         images: Tensor,
         sup_samples: Optional[SampleList] = None,
-        perturb: Optional[Tuple[int, Callable[[Tensor], Tensor]]] = None
+        feature_fn: Optional[Callable[[Tensor], Tensor]] = None
     ) -> Tuple[Tensor, Tensor, dict]:
-        """One forward of the student, with batch norms over all ``images``.
+        """One train-mode forward of the student.
 
         Args:
-            images (Tensor): (N, 3, H, W); the first ``len(sup_samples)``
-                are labelled.
-            sup_samples (list, optional): Their data samples; their decode
-                and auxiliary losses (mmseg's, on the clean features) are
-                returned.
-            perturb (tuple, optional): ``(n, fn)``: the decoder also gets
-                ``fn`` of the encoder features of the last ``n`` images,
-                appended to the batch (UniMatch's feature perturbation).
+            images (Tensor): (N, 3, H, W).
+            sup_samples (list, optional): The data samples of labelled
+                ``images``; their decode and auxiliary losses (mmseg's own,
+                as ``EncoderDecoder.loss`` computes them) are returned.
+                Without them, the batch is unlabelled and leaves the
+                batch-norm running statistics alone.
+            feature_fn (Callable, optional): Applied to every encoder
+                feature before the decoder (UniMatch's perturbation).
 
         Returns:
-            tuple: Last-head logits (N [+ n], C, h, w), that head's
-            classifier input (N [+ n], D, h, w), and the supervised losses.
+            tuple: Last-head logits (N, C, h, w), that head's classifier
+            input (N, D, h, w), and the supervised losses.
         """
-        feats = self.student.extract_feat(images)
-        clean = feats
-        if perturb is not None:
-            n, fn = perturb
-            feats = [torch.cat([f, fn(f[-n:])]) for f in feats]
-        with capture_classifier_input(self.last_head) as captured:
-            stages = decode_stages(self.student, feats)
+        with nullcontext() if sup_samples else running_stats_frozen(
+                self.student):
+            feats = self.student.extract_feat(images)
+            if feature_fn is not None:
+                feats = [feature_fn(f) for f in feats]
+            with capture_classifier_input(self.last_head) as captured:
+                stages = decode_stages(self.student, feats)
         losses = {}
         if sup_samples:
-            n_sup = len(sup_samples)
             heads = decode_heads(self.student)
             for i, (head, logits) in enumerate(zip(heads, stages)):
                 name = 'decode' if len(heads) == 1 else f'decode_{i}'
                 losses.update(
-                    add_prefix(
-                        head.loss_by_feat(logits[:n_sup], sup_samples), name))
+                    add_prefix(head.loss_by_feat(logits, sup_samples), name))
             if self.student.with_auxiliary_head:
                 losses.update(
                     self.student._auxiliary_head_forward_train(
-                        [f[:n_sup] for f in clean], sup_samples))
+                        feats, sup_samples))
         return stages[-1], captured[-1], losses
 
     @torch.no_grad()
-    def teacher_logits(self, images: Tensor) -> Tensor:
-        """The EMA teacher's last-head logits, in eval mode."""
-        if not self.teacher_synced:
-            raise UserInputError(
-                f'{type(self).__name__} has ema_teacher=True, but no '
-                f"MeanTeacherHook updates the teacher: add custom_hooks = "
-                f"[dict(type='MeanTeacherHook')] to the config.")
-        feats = self.teacher.extract_feat(images)
-        return decode_stages(self.teacher, feats)[-1]
+    def weak_logits(self, images: Tensor) -> Tensor:
+        """Last-head logits of the EMA teacher (always in eval mode) or of
+        the student, switched to eval mode for this pass only."""
+        if self.teacher is not None:
+            if not self.teacher_synced:
+                raise UserInputError(
+                    f'{type(self).__name__} has ema_teacher=True, but no '
+                    f"MeanTeacherHook updates the teacher: add custom_hooks "
+                    f"= [dict(type='MeanTeacherHook')] to the config.")
+            return decode_stages(self.teacher,
+                                 self.teacher.extract_feat(images))[-1]
+        training = self.student.training
+        self.student.eval()
+        try:
+            return decode_stages(self.student,
+                                 self.student.extract_feat(images))[-1]
+        finally:
+            self.student.train(training)
 
     @staticmethod
     def stack_maps(samples: SampleList) -> Tensor:
@@ -449,12 +543,21 @@ class SemiBaseSegmentor(BaseModel):
             pseudo_labels (Tensor): Their (CutMixed) pseudo-labels (M, H, W).
             keep (Tensor): (M, H, W) bool: kept by the pseudo-label loss
                 and not padding.
+
+        The anchor step and the labelled pull are weighted by
+        ``sup_weight``, as the segmentor's own labelled losses; the
+        unlabelled pull by ``sar.unsup_pull_weight`` (and the burn-in
+        ramp).
         """
         targets = pool_pseudo_labels(pseudo_labels, keep,
                                      unsup_feats.shape[2:],
                                      self.sar.ignore_index[0])
-        return self.sar.losses(
+        sup_weight = self.semi_train_cfg['sup_weight']
+        losses = self.sar.losses(
             anchor_classifier(self.last_head), {
-                'sup': (sup_feats, sup_labels, 1.),
+                'sup': (sup_feats, sup_labels, sup_weight),
                 'unsup': (unsup_feats, targets, self.sar.unsup_pull_weight)
             })
+        # SAR's supervised terms weigh as the supervised loss does
+        losses['loss_sar_anchor'] = sup_weight * losses['loss_sar_anchor']
+        return losses

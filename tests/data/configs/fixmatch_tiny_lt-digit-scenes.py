@@ -1,7 +1,7 @@
 # The FixMatch demo shrunk for tests: the tiny scenes (24 train, 1/8 = 3
 # labelled), batches of 2 labelled + 2 unlabelled, a few iterations.
 _base_ = [
-    '../../../configs/semi/fixmatch-fcn_r18-d8_1xb8-2k_lt-digit-scenes-1-8-64x64.py'  # noqa: E501
+    '../../../configs/semi/fixmatch-fcn_r18-d8_1xb8-1k_lt-digit-scenes-1-8-64x64.py'  # noqa: E501
 ]
 scenes = dict(
     type='LTDigitScenes',

@@ -49,7 +49,8 @@ def build(cfg, **changes):
 
 def recorded_loss(model, data):
     """model.loss, with the backbone's input images and the decode head's
-    outputs and classifier inputs of every pass recorded."""
+    outputs and classifier inputs of every pass recorded: the labelled
+    images, the weak views (eval mode), the strong views."""
     images, logits, feats = [], [], []
     head = model.student.decode_head
     handles = [
@@ -100,26 +101,27 @@ def mixed_pseudo_labels(model, data, weak_logits):
 
 
 def test_unsup_loss_cutmix_threshold_padding_and_normaliser(cfg, data):
+    # a probe on an identical model: a step moves the running statistics
+    _, _, logits, _ = recorded_loss(build(cfg), data)
+    weak_logits = logits[1]
     model = build(cfg)
-    _, _, logits, _ = recorded_loss(model, data)
-    n_sup = len(data['inputs']['sup'])
-    weak_logits = logits[0][n_sup:]
     # a threshold that some pixels pass and others do not
     conf = upsampled(model, weak_logits).softmax(1).max(1)[0]
     threshold = conf.median().item()
     model.pseudo_labeler.threshold = threshold
     losses, images, logits, _ = recorded_loss(model, data)
     labels, conf, valid = mixed_pseudo_labels(model, data, weak_logits)
-    assert torch.equal(logits[0][n_sup:], weak_logits)  # same pass again
+    assert torch.equal(logits[1], weak_logits)  # same pass again
+    assert model.student.training
 
     # the strong images got the mirror sample's pixels in the same boxes
     strong = data['inputs']['unsup_strong']
     expected_images = strong.clone()
     expected_images[0, :, 9:30, 5:40] = strong[1, :, 9:30, 5:40]
     expected_images[1, :, 40:60, 10:30] = strong[0, :, 40:60, 10:30]
-    assert torch.equal(images[1], expected_images)
+    assert torch.equal(images[2], expected_images)
 
-    log_prob = upsampled(model, logits[1]).log_softmax(1)
+    log_prob = upsampled(model, logits[2]).log_softmax(1)
     total, count = 0.0, 0
     for i in range(2):
         for y in range(64):
@@ -148,7 +150,8 @@ def test_supervised_losses_are_the_segmentors_weighted(cfg, data):
     n_sup = len(data['inputs']['sup'])
     sup_samples = data['data_samples']['sup']
     head = model.student.decode_head
-    plain = head.loss_by_feat(logits[0][:n_sup], sup_samples)
+    assert len(logits[0]) == n_sup  # the labelled batch alone
+    plain = head.loss_by_feat(logits[0], sup_samples)
     weight = model.semi_train_cfg['sup_weight']
     assert losses['sup.decode.loss_ce'].item() == pytest.approx(
         weight * plain['loss_ce'].item(), rel=1e-5)
@@ -161,15 +164,14 @@ def test_supervised_losses_are_the_segmentors_weighted(cfg, data):
 def test_sar_pulls_only_confident_uniform_cells(cfg, data, whose):
     """SAR pulls the cells the pseudo-label loss keeps, or, with
     sar.unsup_conf_thresh, the kept ones that reach it as well."""
+    _, _, logits, _ = recorded_loss(build(cfg), data)
     model = build(cfg, sar=dict())
     sar = model.sar
     # the gate held open with random anchors: the pull is measured as is
     sar.eval()
     sar.gate_open.fill_(True)
     sar.semantic_anchors.normal_()
-    n_sup = len(data['inputs']['sup'])
-    _, _, logits, _ = recorded_loss(model, data)
-    labels, conf, valid = mixed_pseudo_labels(model, data, logits[0][n_sup:])
+    labels, conf, valid = mixed_pseudo_labels(model, data, logits[1])
     # a threshold between the cells' least confidences
     cell_min = (conf * valid).unfold(1, 8, 8).unfold(2, 8, 8).amin((-1, -2))
     threshold = cell_min.median().item()
@@ -180,7 +182,7 @@ def test_sar_pulls_only_confident_uniform_cells(cfg, data, whose):
         sar.unsup_conf_thresh = threshold
     sar.unsup_pull_weight = 0.5
     losses, _, _, feats = recorded_loss(model, data)
-    strong_feats = feats[1]
+    strong_feats = feats[2]
     total, kept, cells = 0.0, 0, 0
     for i in range(2):
         for cy in range(8):
@@ -203,7 +205,7 @@ def test_sar_pulls_only_confident_uniform_cells(cfg, data, whose):
     # labelled pixels are pulled with their ground truth
     gt = torch.stack(
         [s.gt_sem_seg.data[0] for s in data['data_samples']['sup']])
-    expected_sup = sar.pull_weight * sar.pull_loss(feats[0][:n_sup], gt)
+    expected_sup = sar.pull_weight * sar.pull_loss(feats[0], gt)
     assert losses['sup.loss_sar_pull'].item() == pytest.approx(
         expected_sup.item(), rel=1e-5)
     for key in ('loss_sar_anchor', 'sar_gate_open', 'sar_anchor_acc'):

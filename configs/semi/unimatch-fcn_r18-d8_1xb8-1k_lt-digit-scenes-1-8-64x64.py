@@ -1,6 +1,6 @@
 # UniMatch on LTDigitScenes 1/8: the FixMatch demo with the feature-
 # perturbation stream and two strong views per unlabelled scene.
-_base_ = ['./fixmatch-fcn_r18-d8_1xb8-2k_lt-digit-scenes-1-8-64x64.py']
+_base_ = ['./fixmatch-fcn_r18-d8_1xb8-1k_lt-digit-scenes-1-8-64x64.py']
 
 model = dict(type='UniMatchSegmentor')
 

@@ -1,10 +1,9 @@
 # FixMatch (UniMatch's variant) on LTDigitScenes with 1/8 of the train
-# scenes labelled, made from the supervised-only config: same model, crop
-# and schedule; each batch holds 4 labelled and 4 unlabelled scenes
-# (UniMatch's protocol: the supervised baseline's batch is as large, all
-# labelled).
+# scenes labelled, made from the supervised-only config so that it contains
+# it: the same model, crop, schedule and labelled batch (8 scenes, loss
+# weight 1), plus 8 unlabelled scenes per batch and their loss on top.
 _base_ = [
-    './fcn_r18-d8_1xb8-2k_lt-digit-scenes-1-8-64x64.py',
+    './fcn_r18-d8_1xb8-1k_lt-digit-scenes-1-8-64x64.py',
     '../_base_/datasets/semi_views.py'
 ]
 
@@ -49,11 +48,11 @@ unlabelled = dict(
     labelled=False,
     pipeline=unlabelled_pipeline)
 train_dataloader = dict(
-    batch_size=8,
+    batch_size=16,
     sampler=dict(
         _delete_=True,
         type='MultiSourceSampler',
-        batch_size=8,
+        batch_size=16,
         source_ratio=[1, 1]),
     dataset=dict(
         _delete_=True, type='ConcatDataset', datasets=[labelled,

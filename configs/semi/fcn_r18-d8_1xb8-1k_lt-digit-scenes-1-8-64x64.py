@@ -1,7 +1,7 @@
 # Supervised-only baseline of the semi-supervised demos: the FCN demo
 # (configs/demo/fcn_lt-digit-scenes.py: same model, crop, augmentation and
 # batch of 8) trained on the labelled 1/8 of the LTDigitScenes train split
-# only, for 2,000 iterations. The split files are generated with the
+# only, for 1,000 iterations. The split files are generated with the
 # scenes.
 _base_ = ['../demo/fcn_lt-digit-scenes.py']
 split_dir = 'data/lt_digit_scenes/splits/1_8'
@@ -13,7 +13,7 @@ train_dataloader = dict(
         split_file=f'{split_dir}/labeled.txt',
         pipeline=_base_.train_pipeline))
 
-max_iters = 2000
+max_iters = 1000
 param_scheduler = [
     dict(
         type='PolyLR',
