@@ -1,28 +1,34 @@
-"""Semi-supervised classification on the built-in digits: supervised-only
-vs FixMatch vs FixMatch + SAR, balanced and long-tailed, and what SAR adds
-to a FixMatch step.
+"""Semi-supervised classification on the built-in digits: does FixMatch
+beat supervised-only training on the same labelled digits, with and
+without SAR and a long-tail-aware pseudo-labelling strategy; and what SAR
+adds to a FixMatch step.
 
-1. Accuracy. Every method trains ResNet-32 from scratch with the demo
-   recipe (``configs/demo/{supervised,fixmatch,fixmatch-sar}_lt-digits-semi
+1. Accuracy. Every arm trains ResNet-32 from scratch with the demo recipe
+   (``configs/demo/{supervised,fixmatch,fixmatch-sar}_lt-digits-semi
    {,-lt}.py``: 16x16 digits, B labelled + 7B unlabelled images per step,
    FixMatch's SGD and cosine schedule, threshold 0.95, lambda_u = 1), once
    per seed, in two settings:
 
    - balanced: 5 labelled digits per class, the other 119 unlabelled;
-   - long-tailed: labelled 20 to 2 and unlabelled 100 to 10 digits per
-     class (head/tail ratio 10 for both, the DARP/ABC protocol).
+   - long-tailed (the default): labelled 20 to 2 and unlabelled 100 to 10
+     digits per class (head/tail ratio 10 for both, the DARP/ABC
+     protocol).
 
-   The data split is the same for every run (split seed 0); the run seed
-   changes initialisation, augmentation and batch order. The supervised
-   baseline trains the same model for the same number of steps on the
-   labelled images alone (batch B). Reported on the balanced test split
-   (50 digits per class): top-1 and the mean per-class accuracy of the
-   many- (> 10 labelled digits: 0, 1, 2), medium- and few-shot (< 5: 6 to 9)
-   classes (long-tailed setting only; in the balanced one every class has
-   5 labels), for the EMA of the weights (FixMatch's evaluation; decay
-   0.99 over these short runs) and for the raw weights, mean +- standard
-   deviation over the seeds; plus the last 50 steps' mask ratio (share of
-   confident unlabelled images) and pseudo-label accuracy.
+   Arms: ``supervised`` (the same model and steps on the labelled images
+   alone, batch B), ``supervised+sar`` (with ``SARLinearClsHead``),
+   ``control`` (FixMatch with the unlabelled loss at 0), ``fixmatch``,
+   ``fixmatch+sar``, ``fixmatch+lt`` and ``fixmatch+lt+sar`` (the
+   long-tail-aware strategy :data:`LT_STRATEGY`). The data split is the
+   same for every run (split seed 0); the run seed changes initialisation,
+   augmentation and batch order. Reported on the balanced test split (50
+   digits per class): top-1 and the mean per-class accuracy of the many-
+   (> 10 labelled digits: 0, 1, 2), medium- and few-shot (< 5: 6 to 9)
+   classes (long-tailed setting only), for the EMA of the weights
+   (FixMatch's evaluation; decay 0.99 over these short runs) and for the
+   raw weights, mean +- standard deviation over the seeds; plus the last
+   50 steps' mask ratio and pseudo-label accuracy. Each finished run is
+   kept under ``--work-dir`` and reused, so several processes (e.g. one
+   per seed) can share the work and a last call writes the report.
 2. Cost of SAR: FixMatch + SAR and FixMatch steps on the same batches from
    the same weights, timed interleaved in one run; the per-step ratio is
    reported (mean +- std, and the ratio of the medians).
@@ -36,6 +42,7 @@ Writes ``benchmarks/results/semi_cls.md`` (the tables) and
 ``semi_cls.json`` (every run).
 """
 import argparse
+import json
 import logging
 import os
 import os.path as osp
@@ -61,10 +68,18 @@ from mmengine.logging import MMLogger  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 DEMOS = osp.join(REPO, 'configs', 'demo')
+#: The long-tail-aware pseudo-labelling strategy of the ``+lt`` arms.
+LT_STRATEGY = dict(type='DistributionMatching')
+# arm: (demo config prefix, model settings merged into the config)
 METHODS = {
-    'supervised only': 'supervised',
-    'FixMatch': 'fixmatch',
-    'FixMatch + SAR': 'fixmatch-sar',
+    'supervised': ('supervised', {}),
+    'supervised+sar': ('supervised',
+                       dict(head=dict(type='SARLinearClsHead', sar=dict()))),
+    'control': ('fixmatch', dict(unsup_weight=0.0)),
+    'fixmatch': ('fixmatch', {}),
+    'fixmatch+sar': ('fixmatch-sar', {}),
+    'fixmatch+lt': ('fixmatch', dict(pseudo_label=LT_STRATEGY)),
+    'fixmatch+lt+sar': ('fixmatch-sar', dict(pseudo_label=LT_STRATEGY)),
 }
 SETTINGS = {'balanced': 'lt-digits-semi', 'long-tailed': 'lt-digits-semi-lt'}
 GROUPS = ['top1', 'many', 'medium', 'few']
@@ -72,11 +87,12 @@ TRAIN_LOGS = ['mask_ratio', 'pseudo_label_acc', 'sar_gate_open']
 
 
 def config_path(method, setting):
-    return osp.join(DEMOS, f'{METHODS[method]}_{SETTINGS[setting]}.py')
+    return osp.join(DEMOS, f'{METHODS[method][0]}_{SETTINGS[setting]}.py')
 
 
 def build_cfg(method, setting, seed, iters, work_dir):
     cfg = Config.fromfile(config_path(method, setting))
+    cfg.merge_from_dict(dict(model=METHODS[method][1]))
     cfg.randomness = dict(seed=seed)
     if iters is not None:
         cfg.train_cfg.max_iters = iters
@@ -86,7 +102,7 @@ def build_cfg(method, setting, seed, iters, work_dir):
     cfg.default_hooks.logger.interval = 10**6
     cfg.visualizer.vis_backends = []
     cfg.work_dir = work_dir
-    cfg.experiment_name = f'semi_cls_{METHODS[method]}_{setting}_s{seed}_' \
+    cfg.experiment_name = f'semi_cls_{method}_{setting}_s{seed}_' \
         f'{time.time()}'
     cfg.log_level = 'WARNING'
     return cfg
@@ -112,6 +128,22 @@ def train_and_evaluate(method, setting, seed, iters):
             for k in TRAIN_LOGS if f'train/{k}' in hub.log_scalars
         }
     return dict(ema=ema, raw=raw, train=train), seconds
+
+
+def cached_run(method, setting, seed, iters, work_root):
+    """:func:`train_and_evaluate`, or the result a finished run left under
+    ``work_root``."""
+    path = osp.join(work_root, setting,
+                    f'{method}_it{iters or "demo"}_s{seed}.json')
+    if osp.exists(path):
+        with open(path) as f:
+            saved = json.load(f)
+        return saved['result'], saved['seconds']
+    result, seconds = train_and_evaluate(method, setting, seed, iters)
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump(dict(result=result, seconds=seconds), f)
+    return result, seconds
 
 
 def cell(values, fmt='{:.1f} ± {:.1f}'):
@@ -141,7 +173,7 @@ def accuracy_table(runs, setting, seeds, methods):
         '', '| method | mask ratio (last 50 steps) | pseudo-label accuracy '
         '(confident, last 50 steps) |', '|---|---|---|'
     ]
-    for method in [m for m in methods if m != 'supervised only']:
+    for method in [m for m in methods if not m.startswith('supervised')]:
         stats = [[runs[(setting, method, s)]['train'][k] for s in seeds]
                  for k in ('mask_ratio', 'pseudo_label_acc')]
         lines.append(f'| {method} | ' + ' | '.join(
@@ -157,11 +189,11 @@ def time_sar_step(steps, seed=0):
     from mmpretrain.registry import MODELS
     work_dir = tempfile.mkdtemp()
     runner = Runner.from_cfg(
-        build_cfg('FixMatch', 'long-tailed', seed, None, work_dir))
+        build_cfg('fixmatch', 'long-tailed', seed, None, work_dir))
     loader = iter(runner.train_dataloader)
     batches = [next(loader) for _ in range(steps + 2)]
     plain = runner.model.train()
-    sar_cfg = Config.fromfile(config_path('FixMatch + SAR',
+    sar_cfg = Config.fromfile(config_path('fixmatch+sar',
                                           'long-tailed')).model
     sar_cfg.data_preprocessor = runner.cfg.data_preprocessor
     with_sar = MODELS.build(sar_cfg).train()
@@ -169,8 +201,8 @@ def time_sar_step(steps, seed=0):
     arms = {
         name: (model,
                OptimWrapper(torch.optim.SGD(model.parameters(), lr=1e-3)))
-        for name, model in (('FixMatch + SAR', with_sar), ('FixMatch',
-                                                           plain))
+        for name, model in (('fixmatch+sar', with_sar), ('fixmatch',
+                                                         plain))
     }
     times = {name: [] for name in arms}
     for step, batch in enumerate(batches):
@@ -191,9 +223,13 @@ def main():
     parser.add_argument(
         '--iters', type=int, help='training steps (default: the demos\')')
     parser.add_argument(
-        '--settings', nargs='+', default=list(SETTINGS), choices=SETTINGS)
+        '--settings', nargs='+', default=['long-tailed'], choices=SETTINGS)
     add_subset_arg(parser, '--methods', METHODS)
     parser.add_argument('--timing-steps', type=int, default=30)
+    parser.add_argument('--work-dir', default='work_dirs/bench_semi_cls')
+    parser.add_argument(
+        '--runs-only', action='store_true',
+        help='train (or reuse) the runs, write no report')
     parser.add_argument(
         '--out', default=osp.join(REPO, 'benchmarks', 'results', 'semi_cls'))
     args = parser.parse_args()
@@ -205,25 +241,27 @@ def main():
     for setting in args.settings:
         for seed in args.seeds:
             for method in args.methods:
-                result, took = train_and_evaluate(method, setting, seed,
-                                                  args.iters)
+                result, took = cached_run(method, setting, seed,
+                                          args.iters, args.work_dir)
                 runs[(setting, method, seed)] = result
                 seconds.setdefault(method, []).append(took)
                 print(f'{setting} seed {seed} {method}: {result} '
                       f'({took:.0f} s)', flush=True)
+    if args.runs_only:
+        return
     times, batch_size = time_sar_step(args.timing_steps)
 
     iters = args.iters or Config.fromfile(config_path(
-        'FixMatch', 'balanced')).train_cfg.max_iters
+        'fixmatch', 'balanced')).train_cfg.max_iters
     tables = [
         accuracy_table(runs, s, args.seeds, args.methods)
         for s in args.settings
     ]
-    ratios = [a / b for a, b in zip(times['FixMatch + SAR'],
-                                    times['FixMatch'])]
+    ratios = [a / b for a, b in zip(times['fixmatch+sar'],
+                                    times['fixmatch'])]
     ratio = cell(ratios, '{:.3f} ± {:.3f}')
     medians = {name: statistics.median(t) for name, t in times.items()}
-    of_medians = medians['FixMatch + SAR'] / medians['FixMatch']
+    of_medians = medians['fixmatch+sar'] / medians['fixmatch']
     per_run = ', '.join(f'{m} {statistics.mean(s):.0f} s'
                         for m, s in seconds.items())
     timing = '\n'.join([

@@ -4,7 +4,7 @@ as its ``LoadAnnotations`` reads them (``reduce_zero_label`` and
 class statistics, ``make_splits.py`` uses them to give every class a
 labelled sample."""
 import functools
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -70,3 +70,30 @@ def count_label_maps(data_infos: List[dict], dataset_cfg: dict,
             initializer=torch.set_num_threads,
             initargs=(1, ))
     return track_progress(task, data_infos)
+
+
+def labelled_pixel_counts(dataset) -> Optional[List[int]]:
+    """Class pixels of the labelled part of a built segmentation training
+    set: the dataset itself, or the labelled members of a ``ConcatDataset``
+    (a semi-supervised config's; unlabelled members have no label maps).
+    Read with each member's own ``LoadAnnotations``; None where no member
+    lists label maps (a classification dataset)."""
+    members = [
+        d for d in getattr(dataset, 'datasets', [dataset])
+        if getattr(d, 'labelled', True) and len(d) > 0
+        and 'seg_map_path' in d.get_data_info(0)
+    ]
+    if not members:
+        return None
+    num_classes = len(members[0].metainfo['classes'])
+    total = np.zeros(num_classes, dtype=np.int64)
+    for member in members:
+        load = next((t for t in member.pipeline.transforms
+                     if type(t).__name__ == 'LoadAnnotations'), None)
+        load = load or TRANSFORMS.build(dict(type='LoadAnnotations'))
+        ignore_index = getattr(member, 'ignore_index', 255)
+        for i in range(len(member)):
+            counts, _ = count_image(member.get_data_info(i), load,
+                                    num_classes, ignore_index)
+            total += counts
+    return total.tolist()

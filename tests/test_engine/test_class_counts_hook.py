@@ -124,3 +124,32 @@ def test_dataset_counts_from_labels_when_metainfo_has_none():
 @pytest.fixture(autouse=True)
 def quiet():
     logging.getLogger('mmengine').setLevel(logging.WARNING)
+
+
+def test_segmentation_counts_are_the_labelled_pixels(tmp_path, monkeypatch):
+    """A semi-supervised segmentation set's counts (what distribution
+    matching gets) are the class pixels of its labelled split's label maps,
+    counted here by a loop over the PNG files; the unlabelled scenes are
+    not read. A classification set has none of its own."""
+    import cv2
+    import numpy as np
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import DATASETS
+
+    from sar_mm.analysis.label_counts import labelled_pixel_counts
+    from tests.utils import TINY_SEMI
+    cfg = Config.fromfile(str(TINY_SEMI))
+    monkeypatch.chdir(tmp_path)  # the tiny scenes are generated here
+    init_default_scope('mmseg')
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    counts = labelled_pixel_counts(dataset)
+    root = tmp_path / 'data/lt_digit_scenes_tiny'
+    lines = (root / 'splits/1_8/labeled.txt').read_text().split('\n')
+    expected = np.zeros(11, dtype=np.int64)
+    for line in filter(None, lines):
+        mask = cv2.imread(str(root / line.split()[1]), cv2.IMREAD_UNCHANGED)
+        expected += np.bincount(mask[mask != 255].ravel(), minlength=11)
+    assert counts == expected.tolist() and expected.sum() > 0
+    assert sum(counts) < 64 * 64 * len(dataset)  # not the unlabelled ones
+    assert labelled_pixel_counts(LTDigits(split='train', lazy_init=True)) \
+        is None

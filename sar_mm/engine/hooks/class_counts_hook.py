@@ -8,6 +8,7 @@ from mmpretrain.registry import HOOKS as PRETRAIN_HOOKS
 from mmseg.registry import HOOKS as SEG_HOOKS
 from torch import nn
 
+from ...analysis.label_counts import labelled_pixel_counts
 from ...evaluation.metrics import LTAccuracy
 from ...models.utils.class_counts import ClassCountsMixin
 from ...utils.errors import UserInputError
@@ -47,7 +48,9 @@ class ClassCountsHook(Hook):
     needs them.
 
     The counts are always the training split's: the training dataset
-    actually built (so ``--cfg-options
+    actually built (for a segmentation set without ``class_counts``
+    metadata, the class pixels of its labelled label maps, read once when
+    a module needs them, e.g. distribution matching) (so ``--cfg-options
     train_dataloader.dataset.imbalance_ratio=50`` is followed), or, when
     testing (``tools/test.py``), the config's training dataset, built
     without loading its data (:func:`config_train_class_counts`). They go
@@ -95,6 +98,9 @@ class ClassCountsHook(Hook):
         dataset = runner.train_dataloader.dataset
         counts = dataset_class_counts(dataset)
         modules = self._count_modules(runner)
+        if counts is None and any(m.needs_class_counts for m in modules):
+            # segmentation: the class pixels of the labelled label maps
+            counts = labelled_pixel_counts(dataset)
         if counts is None:
             needy = [type(m).__name__ for m in modules if m.needs_class_counts]
             if needy:

@@ -11,7 +11,7 @@ from torch import Tensor, nn
 from ...utils.errors import UserInputError, is_number_in
 from ..losses.pseudo_label_loss import pseudo_label_loss
 from ..pseudo_labelers import build_pseudo_labeler
-from ..utils import check_ramp, unsup_ramp
+from ..utils import check_ramp, running_stats_frozen, unsup_ramp
 from ..sar import build_sar, capture_input, final_classifier, hard_labels
 
 BRANCHES = ('sup', 'unsup_weak', 'unsup_strong')
@@ -48,12 +48,18 @@ class FixMatchClassifier(ImageClassifier):
     ``unsup_strong``); ``MultiSourceSampler(source_ratio=[1, mu])``,
     ``MultiBranch`` and ``MultiBranchDataPreprocessor`` build it. Then:
 
-    - one forward of ``concat(x, weak, strong)`` in train mode (BatchNorm
-      sees all three together, as the reference);
-    - ``loss_x``: the head's own loss of the labelled logits;
-    - pseudo-labels ``argmax softmax(weak logits)`` without gradient,
+    - ``loss_x``: the head's own loss of the labelled images, forwarded
+      alone in train mode, as supervised training does;
+    - pseudo-labels ``argmax softmax(weak logits)`` without gradient, from
+      the model in eval mode (no dropout, running batch-norm statistics),
       kept by the pseudo-labelling strategy (FixMatch's: max prob >=
-      threshold); ``loss_u = unsup_weight * sum over kept weight *
+      threshold);
+    - the strong views forwarded in train mode with their own batch
+      statistics, leaving the running ones to the labelled batch (the
+      reference forwards the three branches as one batch, so that its
+      batch norms mix them; here a step with ``unsup_weight=0`` is the
+      supervised step);
+      ``loss_u = unsup_weight * sum over kept weight *
       CE(strong logits, pseudo-label) / (mu * B)``, the mean over *all*
       unlabelled images; ``mask_ratio`` (the kept share) and, when the
       unlabelled samples carry their (unused) labels, ``pseudo_label_acc``
@@ -177,6 +183,25 @@ class FixMatchClassifier(ImageClassifier):
         return (x, weak, strong), data_samples['sup'], \
             data_samples['unsup_weak']
 
+    @torch.no_grad()
+    def weak_probs(self, weak: Tensor) -> Tensor:
+        """Class probabilities of the weak views, from the network
+        (backbone, neck, head) in eval mode for this pass only (no dropout,
+        running batch-norm statistics), without gradient."""
+        nets = [
+            m for m in (self.backbone, getattr(self, 'neck', None), self.head)
+            if m is not None
+        ]
+        modes = [m.training for m in nets]
+        for net in nets:
+            net.eval()
+        try:
+            logits = self.head(self.extract_feat(weak))
+        finally:
+            for net, mode in zip(nets, modes):
+                net.train(mode)
+        return logits.float().softmax(dim=1)
+
     def loss(self, inputs: Dict[str, Tensor],
              data_samples: Dict[str, List[DataSample]]) -> dict:
         """FixMatch losses (and SAR's) of one multi-branch batch.
@@ -193,19 +218,21 @@ class FixMatchClassifier(ImageClassifier):
             ``sup.loss_sar_pull``, ``unsup.loss_sar_pull``,
             ``sar_gate_open``, ``sar_anchor_acc``.
         """
-        views, sup_samples, unsup_samples = self._branches(
+        (x, weak, strong), sup_samples, unsup_samples = self._branches(
             inputs, data_samples)
-        sizes = [len(v) for v in views]
-        feats = self.extract_feat(torch.cat(views))
         with_sar = self.sar is not None
         classifier = final_classifier(self.head) if with_sar else None
         with capture_input(classifier) if with_sar else nullcontext() \
                 as captured:
-            logits_x, logits_w, logits_s = self.head(feats).split(sizes)
+            # the labelled batch alone, as supervised training forwards it
+            logits_x = self.head(self.extract_feat(x))
+            probs_w = self.weak_probs(weak)
+            # own batch statistics; the running ones stay the labelled's
+            with running_stats_frozen(self):
+                logits_s = self.head(self.extract_feat(strong))
 
         losses = self.head._get_loss(logits_x, sup_samples)
         losses['loss_x'] = losses.pop('loss')
-        probs_w = logits_w.detach().float().softmax(dim=1)
         pseudo_labels, keep, weight = self.pseudo_labeler(probs_w)
         loss_u, mask_ratio = pseudo_label_loss(logits_s, pseudo_labels,
                                                weight)
@@ -219,7 +246,7 @@ class FixMatchClassifier(ImageClassifier):
                 (pseudo_labels == truth) & keep).sum() / \
                 keep.sum().clamp(min=1)
         if with_sar:
-            feats_x, _, feats_s = captured[0].split(sizes)
+            feats_x, feats_s = captured[0], captured[-1]
             kept = pseudo_labels.masked_fill(
                 ~self.sar.unsup_pull_mask(keep, probs_w),
                 self.sar.ignore_index[0])

@@ -1,4 +1,5 @@
-"""FixMatchClassifier: one forward of the three branches, the labelled
+"""FixMatchClassifier: the three passes (labelled alone, weak in eval
+mode, strong), the control step equal to the supervised one, the labelled
 loss, pseudo-label masking and the unlabelled loss by hand, SAR's anchor
 step once and its two pulls, prediction, and one-line errors."""
 import copy
@@ -12,6 +13,7 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from sar_mm.models.classifiers import FixMatchClassifier
+from sar_mm.models.utils import running_stats_frozen
 from sar_mm.utils import UserInputError
 
 NUM_CLASSES = 4
@@ -55,22 +57,65 @@ def batch(seed=0):
 
 
 def logits_and_features(model, inputs):
-    """What the joint forward computes, split back per branch."""
-    x = torch.cat([inputs[b] for b in ('sup', 'unsup_weak', 'unsup_strong')])
-    feats = model.head.pre_logits(model.extract_feat(x))
-    return model.head.fc(feats).split([4, 8, 8]), feats.split([4, 8, 8])
+    """What the step's three passes compute, on a copy of the model: the
+    labelled images in train mode, then the weak views in eval mode (with
+    the running statistics the labelled pass left), then the strong views
+    in train mode."""
+    probe = copy.deepcopy(model).train()
+
+    def run(images):
+        feats = probe.head.pre_logits(probe.extract_feat(images))
+        return probe.head.fc(feats), feats
+
+    out_x = run(inputs['sup'])
+    probe.eval()
+    out_w = run(inputs['unsup_weak'])
+    probe.train()
+    with running_stats_frozen(probe):
+        out_s = run(inputs['unsup_strong'])
+    return tuple(zip(out_x, out_w, out_s))
 
 
-def test_one_forward_over_all_three_branches():
+def test_three_passes_labelled_alone_weak_in_eval_mode():
     model = build()
     calls = []
     model.backbone.register_forward_hook(
-        lambda module, args, out: calls.append(args[0].shape[0]))
+        lambda module, args, out: calls.append(
+            (args[0].shape[0], module.training)))
     inputs, samples = batch()
     losses = model.loss(inputs, samples)
-    assert calls == [20]
+    assert calls == [(4, True), (8, False), (8, True)]
+    assert model.training
     assert {'loss_x', 'loss_u', 'mask_ratio', 'pseudo_label_acc'} == set(
         losses)
+
+
+def test_control_step_is_the_supervised_step():
+    """unsup_weight=0 over 3 SGD steps: the same labelled loss, weights and
+    batch-norm statistics as ImageClassifier on the labelled images."""
+    from mmengine.optim import OptimWrapper
+    control = build(unsup_weight=0.0)
+    torch.manual_seed(0)
+    supervised = MODELS.build(dict(model_cfg(), type='ImageClassifier'))
+    assert all(
+        torch.equal(v, control.state_dict()[k])
+        for k, v in supervised.state_dict().items())
+    optims = [
+        OptimWrapper(
+            torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9,
+                            weight_decay=5e-4)) for m in (supervised, control)
+    ]
+    for seed in range(3):
+        inputs, samples = batch(seed)
+        plain = supervised.loss(inputs['sup'], copy.deepcopy(samples['sup']))
+        semi = control.loss(inputs, copy.deepcopy(samples))
+        assert torch.equal(semi['loss_x'], plain['loss'])
+        assert semi['loss_u'] == 0
+        for model, losses, optim in zip((supervised, control),
+                                        (plain, semi), optims):
+            optim.update_params(model.parse_losses(losses)[0])
+    for key, value in supervised.state_dict().items():
+        assert torch.equal(control.state_dict()[key], value), key
 
 
 @pytest.mark.parametrize('threshold', ['median', 0.0, 1.0])
@@ -112,16 +157,16 @@ def test_pseudo_label_masking_and_unlabelled_loss_by_hand(threshold):
 
 
 def test_pseudo_labels_carry_no_gradient():
-    """The weak view's logits only choose the targets: loss_u has no
-    gradient path through them (BN aside, which couples every image)."""
+    """The weak view's logits only choose the targets: its pass builds no
+    graph, so loss_u has no gradient path through it."""
     model = build(threshold=0.0)
-    model.eval()  # BN with running statistics: images independent
     inputs, samples = batch()
     inputs = {k: v.clone().requires_grad_(True) for k, v in inputs.items()}
     losses = model.loss(inputs, samples)
     weak, strong = torch.autograd.grad(
-        losses['loss_u'], [inputs['unsup_weak'], inputs['unsup_strong']])
-    assert weak.abs().sum() == 0 and strong.abs().sum() > 0
+        losses['loss_u'], [inputs['unsup_weak'], inputs['unsup_strong']],
+        allow_unused=True)
+    assert weak is None and strong.abs().sum() > 0
 
 
 def test_sar_anchor_step_once_and_both_pulls():
@@ -144,8 +189,8 @@ def test_sar_anchor_step_once_and_both_pulls():
     model.head.fc.register_forward_hook(
         lambda module, args, out: anchor_calls.append(args[0].shape[0]))
     losses = model.loss(inputs, samples)
-    # the head's classifier: one joint call, one anchor call (C anchors)
-    assert anchor_calls == [20, NUM_CLASSES]
+    # the head's classifier: the three passes, one anchor call (C anchors)
+    assert anchor_calls == [4, 8, 8, NUM_CLASSES]
 
     expected = reference.anchor_step(model.head.fc)
     for key in ('loss_sar_anchor', 'sar_gate_open', 'sar_anchor_acc'):
