@@ -72,7 +72,7 @@ SEMI = osp.join(REPO, 'configs/semi')
 SCENES = osp.join(REPO, 'data/lt_digit_scenes')
 SPLITS = ['1_8', '1_4']
 #: The long-tail-aware pseudo-labelling strategy of the ``+lt`` arms.
-LT_STRATEGY = "dict(type='FlexMatchThreshold')"
+LT_STRATEGY = "dict(type='DistributionMatching')"
 SAR_SUPERVISED = "model = dict(type='SAREncoderDecoder', sar=dict())"
 # name: (config prefix, extra config text)
 ARMS = {

@@ -80,7 +80,8 @@ def labelled_pixel_counts(dataset) -> Optional[List[int]]:
     lists label maps (a classification dataset)."""
     members = [
         d for d in getattr(dataset, 'datasets', [dataset])
-        if getattr(d, 'labelled', True) and len(d) > 0
+        if getattr(d, 'labelled', True) and hasattr(d, 'get_data_info')
+        and len(d) > 0
         and 'seg_map_path' in d.get_data_info(0)
     ]
     if not members:

@@ -5,10 +5,14 @@ from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 from mmseg.registry import MODELS as SEG_MODELS
 from torch import Tensor
 
+from ..utils.own_generator import own_generator
 from .base import (BasePseudoLabeler, check_unit_interval, count_per_class,
                    sum_over_ranks)
 
 SAMPLING = ('random', 'weight', 'none')
+#: Mixed into the run's seed for the random sampling's own generator.
+_SAMPLING_STREAM = 0xDA25
+_DEVICE_CODES = {None: 0, 'cpu': 1, 'cuda': 2}
 
 
 @SEG_MODELS.register_module()
@@ -108,6 +112,53 @@ class DistributionMatching(BasePseudoLabeler):
         self.register_buffer(
             'histogram',
             torch.zeros(num_classes, num_bins, dtype=torch.float64))
+        # its own generator per device type, seeded from the run's seed
+        # when built: the global stream (dropout, augmentation) is left
+        # alone; its state is checkpointed
+        self._seed = torch.initial_seed()
+        self._generators = {}
+
+    def _uniform(self, like: Tensor) -> Tensor:
+        """Uniform [0, 1) numbers shaped as ``like``, from this strategy's
+        own generator on ``like``'s device."""
+        generator = self._generators.get(like.device.type)
+        if generator is None:
+            generator = own_generator(
+                _SAMPLING_STREAM, self._seed, device=like.device)
+            self._generators[like.device.type] = generator
+        return torch.rand(
+            like.shape, generator=generator, device=like.device,
+            dtype=like.dtype)
+
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
+        super()._save_to_state_dict(destination, prefix, keep_vars)
+        # the sampling generator's state, read only when saving: a device
+        # code (0 none yet, 1 CPU, 2 CUDA), then its bytes
+        kind, generator = next(iter(self._generators.items()), (None, None))
+        code = torch.tensor([_DEVICE_CODES[kind]], dtype=torch.uint8)
+        state = generator.get_state() if generator is not None else \
+            code.new_zeros(0)
+        destination[prefix + 'sampling_rng_state'] = torch.cat([code, state])
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata,
+                              strict, missing_keys, unexpected_keys,
+                              error_msgs):
+        saved = state_dict.pop(prefix + 'sampling_rng_state', None)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata,
+                                      strict, missing_keys, unexpected_keys,
+                                      error_msgs)
+        if saved is None:
+            if strict:
+                missing_keys.append(prefix + 'sampling_rng_state')
+            return
+        self._generators = {}
+        kind = {v: k for k, v in _DEVICE_CODES.items()}[int(saved[0])]
+        if kind == 'cuda' and not torch.cuda.is_available():
+            return  # a GPU run's checkpoint on a CPU machine: start afresh
+        if kind is not None:
+            generator = torch.Generator(device=kind)
+            generator.set_state(saved[1:].cpu().clone())
+            self._generators[kind] = generator
 
     @property
     def uses_class_counts(self) -> bool:
@@ -141,7 +192,7 @@ class DistributionMatching(BasePseudoLabeler):
         share = share.float()[labels]
         if self.sampling == 'random':
             # rand < 1 always: a share of 1 keeps every position
-            keep = keep & (torch.rand_like(conf) < share)
+            keep = keep & (self._uniform(conf) < share)
             return keep, keep.float()
         if self.sampling == 'weight':
             keep = keep & (share > 0)

@@ -1,7 +1,6 @@
 import math
 from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -11,6 +10,7 @@ from mmseg.registry import MODELS as SEG_MODELS
 from torch import Tensor
 
 from ...utils.errors import is_number_in
+from ..utils.own_generator import own_generator
 
 
 #: Mixed into SAR's seed, so that its stream is never the model's stream
@@ -19,19 +19,9 @@ _SAR_STREAM = 0x5A12
 
 
 def sar_generator(seed: Optional[int] = None) -> torch.Generator:
-    """SAR's own random number generator.
-
-    Seeded from ``seed`` or, by default, from the run's seed (what
-    ``torch.manual_seed`` last set, e.g. mmengine's ``randomness.seed``),
-    mixed with :data:`_SAR_STREAM`. Reading the run's seed neither consumes
-    nor rewinds the global generator, so the model around SAR initialises
-    exactly as it would without SAR, and SAR's draws share no numbers with
-    it.
-    """
-    base = torch.initial_seed() if seed is None else seed
-    mixed = np.random.SeedSequence([base, _SAR_STREAM]).generate_state(
-        1, dtype=np.uint64)[0]
-    return torch.Generator().manual_seed(int(mixed))
+    """SAR's own random number generator (:func:`own_generator` of SAR's
+    stream): the run's seed, or ``seed``, mixed with :data:`_SAR_STREAM`."""
+    return own_generator(_SAR_STREAM, seed)
 
 
 def _projector_block(channels: int,

@@ -3,6 +3,7 @@ from .cosine_linear import CosineLinear
 from .decode_heads import decode_heads, last_decode_head
 from .gather_rows import gather_rows
 from .label_check import check_label_range, out_of_range
+from .own_generator import own_generator
 from .running_stats import running_stats_frozen
 from .simplex_etf import simplex_etf
 from .sinkhorn import sinkhorn
@@ -11,5 +12,6 @@ from .unsup_ramp import check_ramp, unsup_ramp
 __all__ = [
     'ClassCountsMixin', 'CosineLinear', 'check_label_range', 'check_ramp',
     'decode_heads', 'gather_rows', 'last_decode_head', 'out_of_range',
-    'running_stats_frozen', 'simplex_etf', 'sinkhorn', 'unsup_ramp'
+    'own_generator', 'running_stats_frozen', 'simplex_etf', 'sinkhorn',
+    'unsup_ramp'
 ]

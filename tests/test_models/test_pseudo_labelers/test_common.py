@@ -40,10 +40,10 @@ def run_steps(module, batches, seed=0):
     return [module(*batch) for batch in batches]
 
 
-def assert_same_state(a, b):
+def assert_same_state(a, b, but=()):
     sa, sb = a.state_dict(), b.state_dict()
     assert sa.keys() == sb.keys()
-    for key in sa:
+    for key in set(sa) - set(but):
         assert sa[key].dtype == sb[key].dtype, key
         assert torch.equal(sa[key], sb[key]), key
 
@@ -73,9 +73,10 @@ def test_invalid_positions_change_nothing(make):
     out_cut, = run_steps(cut, [(probs[valid], None)])
     assert not out_padded.keep[~valid].any()
     assert not out_padded.weight[~valid].any()
-    if not isinstance(padded, DistributionMatching):  # rand_like differs
+    if not isinstance(padded, DistributionMatching):  # draws differ
         assert torch.equal(out_padded.keep[valid], out_cut.keep)
-    assert_same_state(padded, cut)
+    # DARS's generator drew for the padding too
+    assert_same_state(padded, cut, but=['sampling_rng_state'])
     assert torch.equal(padded.thresholds(), cut.thresholds())
 
 
@@ -103,8 +104,9 @@ def test_the_state_is_in_persistent_buffers():
         'class_counts', 'confident_counts', 'unused_count'}
     assert set(SETTINGS['freematch']().state_dict()) == {
         'class_counts', 'global_threshold', 'class_probs'}
+    # and the state of DARS's own sampling generator
     assert set(SETTINGS['dars']().state_dict()) == {
-        'class_counts', 'histogram'}
+        'class_counts', 'histogram', 'sampling_rng_state'}
     assert not list(SETTINGS['dars']().parameters())
 
 
@@ -169,3 +171,23 @@ def test_same_under_autocast(make):
         for field_a, field_b in zip(a, b):
             assert torch.equal(field_a, field_b)
     assert_same_state(plain, autocast)
+
+
+def test_dars_sampling_owns_its_generator():
+    """Random sampling draws from the strategy's own generator: the global
+    stream is not consumed, two strategies built under one seed draw the
+    same, and another run seed draws otherwise."""
+    probs, valid = random_batch(0)
+
+    def keeps(seed):
+        torch.manual_seed(seed)
+        module = SETTINGS['dars']().train()
+        before = torch.get_rng_state()
+        out = [module(probs, valid).keep for _ in range(2)]
+        assert torch.equal(torch.get_rng_state(), before)
+        return out
+
+    first, again, other = keeps(0), keeps(0), keeps(1)
+    assert all(torch.equal(a, b) for a, b in zip(first, again))
+    assert not torch.equal(first[0], first[1])  # the stream moves on
+    assert not all(torch.equal(a, b) for a, b in zip(first, other))

@@ -42,6 +42,8 @@ def test_two_processes_hold_the_single_process_state():
         single = make()
         run_steps(single, batches())
         for key, expected in single.state_dict().items():
+            if key == 'sampling_rng_state':
+                continue  # each rank draws for its own positions
             rank0, rank1 = results[0][name][key], results[1][name][key]
             assert torch.equal(rank0, rank1), (name, key)  # bitwise
             assert rank0.dtype == expected.dtype
