@@ -65,8 +65,9 @@ from mmengine.registry import init_default_scope  # noqa: E402
 from mmseg.registry import MODELS  # noqa: E402
 
 from benchmarks.common import add_subset_arg, semi_seg_batch  # noqa: E402
-from benchmarks.lt_seg import (GROUPS, group_names,  # noqa: E402
-                               markdown_table, mean_std, summarise, train)
+from benchmarks.lt_seg import (GROUPS, final_metrics,  # noqa: E402
+                               group_names, markdown_table, mean_std,
+                               summarise, train)
 
 SEMI = osp.join(REPO, 'configs/semi')
 SCENES = osp.join(REPO, 'data/lt_digit_scenes')
@@ -121,6 +122,9 @@ def parse_args():
     add_subset_arg(parser, '--splits', SPLITS, SPLITS)
     parser.add_argument(
         '--jobs', type=int, default=1, help='runs trained at a time')
+    parser.add_argument(
+        '--report-only', action='store_true',
+        help='train nothing: report the arms whose runs have all finished')
     parser.add_argument('--work-dir', default='work_dirs/bench_semi_seg')
     parser.add_argument(
         '--out', default=osp.join(REPO, 'benchmarks/results/semi_seg.md'))
@@ -337,6 +341,12 @@ def train_all(args):
     }
     jobs = [(split, seed, arm) for split in args.splits
             for seed in args.seeds for arm in args.arms]
+    if args.report_only:
+        return {
+            job: final_run(run_name(job[0], job[2]), job[1], args.iters,
+                           args.work_dir)
+            for job in jobs
+        }
     with ThreadPoolExecutor(args.jobs) as pool:
         futures = {
             job: pool.submit(train, run_name(job[0], job[2]), job[1],
@@ -346,18 +356,28 @@ def train_all(args):
         return {job: future.result() for job, future in futures.items()}
 
 
+def final_run(name, seed, iters, work_root):
+    """The final metrics of a finished run, or None."""
+    work_dir = osp.join(work_root, f'{name}_it{iters}_s{seed}')
+    metrics = final_metrics(work_dir)
+    return metrics if metrics and metrics.get('step') == iters else None
+
+
 def train_sections(args):
     runs = train_all(args)
     report, sections = {}, []
     for split in args.splits:
+        # with --report-only, the arms every seed of which has finished
         results = {
             arm: [runs[split, seed, arm] for seed in args.seeds]
             for arm in args.arms
+            if all(runs[split, seed, arm] for seed in args.seeds)
         }
+        missing = [arm for arm in args.arms if arm not in results]
         report[split] = {
             arm: {key: [run.get(metric) for run in results[arm]]
                   for key, metric in KEYS.items()}
-            for arm in args.arms
+            for arm in results
         }
         table = markdown_table(summarise(results))
         print(table)
@@ -374,12 +394,14 @@ def train_sections(args):
             f"split's class thirds by pixel frequency ({group_names()}).",
             '', table, ''
         ]
+        if missing:
+            sections += [f'Not run at this split: {", ".join(missing)}.', '']
         quality = {
             arm: [
                 pseudo_label_quality(split, arm, seed, args.iters,
                                      args.work_dir) for seed in args.seeds
             ]
-            for arm in args.arms
+            for arm in results
         }
         sections += [
             'Pseudo-label quality of the final models on the unlabelled '

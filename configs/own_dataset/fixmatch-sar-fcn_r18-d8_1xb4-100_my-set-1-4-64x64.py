@@ -1,7 +1,8 @@
 # FixMatch + SAR on your own dataset, made from the supervised config: a
 # quarter of the train images labelled (split files written by
 # tools/dataset_converters/make_splits.py into data/my_set/splits/1_4/),
-# the rest unlabelled; each batch holds 2 labelled and 2 unlabelled images.
+# the rest unlabelled. It contains the supervised run: each batch holds its
+# 4 labelled images (loss weight 1), plus 4 unlabelled ones.
 _base_ = [
     './fcn_r18-d8_1xb4-100_my-set-64x64.py',
     'sar_mm::_base_/datasets/semi_views.py',
@@ -54,11 +55,11 @@ unlabelled = dict(
     labelled=False,
     pipeline=unlabelled_pipeline)
 train_dataloader = dict(
-    batch_size=4,
+    batch_size=8,
     sampler=dict(
         _delete_=True,
         type='MultiSourceSampler',
-        batch_size=4,
+        batch_size=8,
         source_ratio=[1, 1]),
     dataset=dict(
         _delete_=True, type='ConcatDataset', datasets=[labelled,
