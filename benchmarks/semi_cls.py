@@ -150,6 +150,37 @@ def cell(values, fmt='{:.1f} ± {:.1f}'):
     return fmt.format(*mean_std(values)) if values else '–'
 
 
+#: The arm each semi-supervised arm contains, its baseline.
+BASELINES = {
+    'control': 'supervised',
+    'fixmatch': 'supervised',
+    'fixmatch+lt': 'supervised',
+    'fixmatch+sar': 'supervised+sar',
+    'fixmatch+lt+sar': 'supervised+sar',
+}
+
+
+def paired_table(runs, setting, seeds, methods):
+    """Each arm minus its baseline, seed by seed, raw weights."""
+    groups = ['top1', 'few'] if setting == 'long-tailed' else ['top1']
+    lines = [
+        f'**{setting}**, each semi-supervised arm minus the arm it '
+        f'contains, seed by seed (the same seed: the same initial weights), '
+        f'raw weights, accuracy points (mean ± std of the differences)', '',
+        '| arm | minus | ' + ' | '.join(groups) + ' |',
+        '|---|---|' + '---|' * len(groups)
+    ]
+    for arm, base in BASELINES.items():
+        if arm in methods and base in methods:
+            cells = [
+                cell([runs[(setting, arm, s)]['raw'][g] -
+                      runs[(setting, base, s)]['raw'][g] for s in seeds],
+                     '{:+.1f} ± {:.1f}') for g in groups
+            ]
+            lines.append(f'| {arm} | {base} | ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
 def accuracy_table(runs, setting, seeds, methods):
     groups = GROUPS if setting == 'long-tailed' else ['top1']
     header = ['overall', 'many', 'medium', 'few'][:len(groups)]
@@ -254,8 +285,8 @@ def main():
     iters = args.iters or Config.fromfile(config_path(
         'fixmatch', 'balanced')).train_cfg.max_iters
     tables = [
-        accuracy_table(runs, s, args.seeds, args.methods)
-        for s in args.settings
+        table(runs, s, args.seeds, args.methods)
+        for s in args.settings for table in (accuracy_table, paired_table)
     ]
     ratios = [a / b for a, b in zip(times['fixmatch+sar'],
                                     times['fixmatch'])]
