@@ -130,15 +130,18 @@ def train_and_evaluate(method, setting, seed, iters):
     return dict(ema=ema, raw=raw, train=train), seconds
 
 
-def cached_run(method, setting, seed, iters, work_root):
+def cached_run(method, setting, seed, iters, work_root, train=True):
     """:func:`train_and_evaluate`, or the result a finished run left under
-    ``work_root``."""
+    ``work_root``; ``(None, None)`` for a missing run with ``train=False``.
+    """
     path = osp.join(work_root, setting,
                     f'{method}_it{iters or "demo"}_s{seed}.json')
     if osp.exists(path):
         with open(path) as f:
             saved = json.load(f)
         return saved['result'], saved['seconds']
+    if not train:
+        return None, None
     result, seconds = train_and_evaluate(method, setting, seed, iters)
     os.makedirs(osp.dirname(path), exist_ok=True)
     with open(path, 'w') as f:
@@ -262,6 +265,9 @@ def main():
         '--runs-only', action='store_true',
         help='train (or reuse) the runs, write no report')
     parser.add_argument(
+        '--report-only', action='store_true',
+        help='train nothing: report the seeds whose runs have all finished')
+    parser.add_argument(
         '--out', default=osp.join(REPO, 'benchmarks', 'results', 'semi_cls'))
     args = parser.parse_args()
     torch.set_num_threads(int(os.environ['OMP_NUM_THREADS']))
@@ -273,13 +279,22 @@ def main():
         for seed in args.seeds:
             for method in args.methods:
                 result, took = cached_run(method, setting, seed,
-                                          args.iters, args.work_dir)
+                                          args.iters, args.work_dir,
+                                          train=not args.report_only)
+                if result is None:
+                    continue
                 runs[(setting, method, seed)] = result
                 seconds.setdefault(method, []).append(took)
                 print(f'{setting} seed {seed} {method}: {result} '
                       f'({took:.0f} s)', flush=True)
     if args.runs_only:
         return
+    # with --report-only, the seeds every arm of every setting has finished
+    args.seeds = [
+        seed for seed in args.seeds
+        if all((setting, method, seed) in runs for setting in args.settings
+               for method in args.methods)
+    ]
     times, batch_size = time_sar_step(args.timing_steps)
 
     iters = args.iters or Config.fromfile(config_path(
