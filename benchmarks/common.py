@@ -34,6 +34,19 @@ def mean_std(values: Sequence[Optional[float]]) -> Tuple[float, float]:
     return statistics.mean(values), std
 
 
+#: The arm each semi-supervised benchmark arm contains (same labelled
+#: batches, weights and schedule): the baseline of its paired difference.
+SEMI_BASELINES = {
+    'control': 'supervised',
+    'fixmatch': 'supervised',
+    'fixmatch+lt': 'supervised',
+    'unimatch': 'supervised',
+    'fixmatch+sar': 'supervised+sar',
+    'fixmatch+lt+sar': 'supervised+sar',
+    'unimatch+sar': 'supervised+sar',
+}
+
+
 def add_subset_arg(parser, flag: str, names: Sequence[str],
                    default: Optional[Sequence[str]] = None) -> None:
     """``flag``: the arms (or methods) of a benchmark to run, a subset of

@@ -117,15 +117,26 @@ def final_metrics(work_dir):
     return None
 
 
+def run_dir(arm, seed, iters, work_root):
+    """The work dir of one arm's run with one seed."""
+    name = arm.lower().replace(' ', '_').replace('(', '').replace(')', '')
+    return osp.abspath(osp.join(work_root, f'{name}_it{iters}_s{seed}'))
+
+
+def finished_metrics(arm, seed, iters, work_root):
+    """The final metrics of that run if it has finished, else None."""
+    metrics = final_metrics(run_dir(arm, seed, iters, work_root))
+    return metrics if metrics and metrics.get('step') == iters else None
+
+
 def train(arm, seed, iters, work_root, arms=ARMS):
     """Train one arm (name: (base config, extra config text)) with one seed,
     or reuse a finished run."""
     base, extra = arms[arm]
-    name = arm.lower().replace(' ', '_').replace('(', '').replace(')', '')
-    work_dir = osp.abspath(osp.join(work_root, f'{name}_it{iters}_s{seed}'))
-    metrics = final_metrics(work_dir)
-    if metrics is not None and metrics.get('step') == iters:
+    metrics = finished_metrics(arm, seed, iters, work_root)
+    if metrics is not None:
         return metrics
+    work_dir = run_dir(arm, seed, iters, work_root)
     os.makedirs(work_dir, exist_ok=True)
     config = osp.join(work_dir, 'config.py')
     with open(config, 'w') as f:

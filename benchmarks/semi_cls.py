@@ -61,8 +61,8 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 import sar_mm  # noqa: E402,F401
-from benchmarks.common import (add_subset_arg, mean_std,  # noqa: E402
-                               write_report)
+from benchmarks.common import (SEMI_BASELINES, add_subset_arg,  # noqa: E402
+                               mean_std, write_report)
 from mmengine.config import Config  # noqa: E402
 from mmengine.logging import MMLogger  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
@@ -153,16 +153,6 @@ def cell(values, fmt='{:.1f} ± {:.1f}'):
     return fmt.format(*mean_std(values)) if values else '–'
 
 
-#: The arm each semi-supervised arm contains, its baseline.
-BASELINES = {
-    'control': 'supervised',
-    'fixmatch': 'supervised',
-    'fixmatch+lt': 'supervised',
-    'fixmatch+sar': 'supervised+sar',
-    'fixmatch+lt+sar': 'supervised+sar',
-}
-
-
 def paired_table(runs, setting, seeds, methods):
     """Each arm minus its baseline, seed by seed, raw weights."""
     groups = ['top1', 'few'] if setting == 'long-tailed' else ['top1']
@@ -173,7 +163,7 @@ def paired_table(runs, setting, seeds, methods):
         '| arm | minus | ' + ' | '.join(groups) + ' |',
         '|---|---|' + '---|' * len(groups)
     ]
-    for arm, base in BASELINES.items():
+    for arm, base in SEMI_BASELINES.items():
         if arm in methods and base in methods:
             cells = [
                 cell([runs[(setting, arm, s)]['raw'][g] -

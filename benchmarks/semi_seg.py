@@ -64,10 +64,11 @@ from mmengine.optim import OptimWrapper  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmseg.registry import MODELS  # noqa: E402
 
-from benchmarks.common import add_subset_arg, semi_seg_batch  # noqa: E402
-from benchmarks.lt_seg import (GROUPS, final_metrics,  # noqa: E402
+from benchmarks.common import (SEMI_BASELINES, add_subset_arg,  # noqa: E402
+                               semi_seg_batch)
+from benchmarks.lt_seg import (GROUPS, finished_metrics,  # noqa: E402
                                group_names, markdown_table, mean_std,
-                               summarise, train)
+                               run_dir, summarise, train)
 
 SEMI = osp.join(REPO, 'configs/semi')
 SCENES = osp.join(REPO, 'data/lt_digit_scenes')
@@ -151,10 +152,10 @@ def pseudo_label_quality(split, arm, seed, iters, work_root,
     cfg = Config.fromfile(arm_config(split, 'supervised')[0])
     init_default_scope('mmseg')
     model = MODELS.build(cfg.model).eval()
-    name = run_name(split, arm)
     load_checkpoint(
         model,
-        osp.join(work_root, f'{name}_it{iters}_s{seed}', f'iter_{iters}.pth'),
+        osp.join(run_dir(run_name(split, arm), seed, iters, work_root),
+                 f'iter_{iters}.pth'),
         map_location='cpu',
         logger='silent')
     loader = Runner.build_dataloader(
@@ -343,8 +344,8 @@ def train_all(args):
             for seed in args.seeds for arm in args.arms]
     if args.report_only:
         return {
-            job: final_run(run_name(job[0], job[2]), job[1], args.iters,
-                           args.work_dir)
+            job: finished_metrics(run_name(job[0], job[2]), job[1],
+                                  args.iters, args.work_dir)
             for job in jobs
         }
     with ThreadPoolExecutor(args.jobs) as pool:
@@ -356,30 +357,11 @@ def train_all(args):
         return {job: future.result() for job, future in futures.items()}
 
 
-def final_run(name, seed, iters, work_root):
-    """The final metrics of a finished run, or None."""
-    work_dir = osp.join(work_root, f'{name}_it{iters}_s{seed}')
-    metrics = final_metrics(work_dir)
-    return metrics if metrics and metrics.get('step') == iters else None
-
-
-#: The arm each semi-supervised arm contains, its baseline.
-BASELINES = {
-    'control': 'supervised',
-    'fixmatch': 'supervised',
-    'fixmatch+lt': 'supervised',
-    'unimatch': 'supervised',
-    'fixmatch+sar': 'supervised+sar',
-    'fixmatch+lt+sar': 'supervised+sar',
-    'unimatch+sar': 'supervised+sar',
-}
-
-
 def paired_section(results):
     """Each arm minus its baseline, seed by seed (the same seed gives both
     the same initial weights): mean ± sample std."""
     rows = []
-    for arm, base in BASELINES.items():
+    for arm, base in SEMI_BASELINES.items():
         if arm not in results or base not in results:
             continue
         cells = []

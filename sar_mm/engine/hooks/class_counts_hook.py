@@ -48,10 +48,11 @@ class ClassCountsHook(Hook):
     needs them.
 
     The counts are always the training split's: the training dataset
-    actually built (for a segmentation set without ``class_counts``
-    metadata, the class pixels of its labelled label maps, read once when
-    a module needs them, e.g. distribution matching) (so ``--cfg-options
-    train_dataloader.dataset.imbalance_ratio=50`` is followed), or, when
+    actually built (so ``--cfg-options
+    train_dataloader.dataset.imbalance_ratio=50`` is followed; for a
+    segmentation set without ``class_counts`` metadata, the class pixels
+    of its labelled label maps, read once when a module needs them, e.g.
+    distribution matching), or, when
     testing (``tools/test.py``), the config's training dataset, built
     without loading its data (:func:`config_train_class_counts`). They go
     to every :class:`~sar_mm.models.utils.ClassCountsMixin` module of the

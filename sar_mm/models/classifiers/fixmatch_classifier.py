@@ -11,7 +11,7 @@ from torch import Tensor, nn
 from ...utils.errors import UserInputError, is_number_in
 from ..losses.pseudo_label_loss import pseudo_label_loss
 from ..pseudo_labelers import build_pseudo_labeler
-from ..utils import check_ramp, running_stats_frozen, unsup_ramp
+from ..utils import check_ramp, eval_mode, running_stats_frozen, unsup_ramp
 from ..sar import build_sar, capture_input, final_classifier, hard_labels
 
 BRANCHES = ('sup', 'unsup_weak', 'unsup_strong')
@@ -192,14 +192,8 @@ class FixMatchClassifier(ImageClassifier):
             m for m in (self.backbone, getattr(self, 'neck', None), self.head)
             if m is not None
         ]
-        modes = [m.training for m in nets]
-        for net in nets:
-            net.eval()
-        try:
+        with eval_mode(*nets):
             logits = self.head(self.extract_feat(weak))
-        finally:
-            for net, mode in zip(nets, modes):
-                net.train(mode)
         return logits.float().softmax(dim=1)
 
     def loss(self, inputs: Dict[str, Tensor],

@@ -17,7 +17,7 @@ from ..pseudo_labelers import build_pseudo_labeler
 from ..sar import (anchor_classifier, build_head_sar,
                    capture_classifier_input, check_pixel_classifier,
                    pool_pseudo_labels)
-from ..utils import (check_ramp, decode_heads, last_decode_head,
+from ..utils import (check_ramp, decode_heads, eval_mode, last_decode_head,
                      running_stats_frozen, unsup_ramp)
 from .sar_segmentor import SARSegmentorMixin
 
@@ -483,21 +483,14 @@ class SemiBaseSegmentor(BaseModel):
     def weak_logits(self, images: Tensor) -> Tensor:
         """Last-head logits of the EMA teacher (always in eval mode) or of
         the student, switched to eval mode for this pass only."""
-        if self.teacher is not None:
-            if not self.teacher_synced:
-                raise UserInputError(
-                    f'{type(self).__name__} has ema_teacher=True, but no '
-                    f"MeanTeacherHook updates the teacher: add custom_hooks "
-                    f"= [dict(type='MeanTeacherHook')] to the config.")
-            return decode_stages(self.teacher,
-                                 self.teacher.extract_feat(images))[-1]
-        training = self.student.training
-        self.student.eval()
-        try:
-            return decode_stages(self.student,
-                                 self.student.extract_feat(images))[-1]
-        finally:
-            self.student.train(training)
+        model = self.student if self.teacher is None else self.teacher
+        if model is self.teacher and not self.teacher_synced:
+            raise UserInputError(
+                f'{type(self).__name__} has ema_teacher=True, but no '
+                f"MeanTeacherHook updates the teacher: add custom_hooks "
+                f"= [dict(type='MeanTeacherHook')] to the config.")
+        with eval_mode(model):
+            return decode_stages(model, model.extract_feat(images))[-1]
 
     @staticmethod
     def stack_maps(samples: SampleList) -> Tensor:

@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch import nn
 
-from sar_mm.models.utils import running_stats_frozen
+from sar_mm.models.utils import eval_mode, running_stats_frozen
 
 
 def test_batch_statistics_without_touching_the_running_ones():
@@ -36,3 +36,19 @@ def test_flags_come_back_after_an_error():
             assert not norm.track_running_stats
             norm(torch.randn(2, 3, 4, 4))  # 3 channels for 2: an error
     assert norm.track_running_stats
+
+
+def test_eval_mode_for_one_pass_and_each_mode_back():
+    """Dropout off inside; every module back in its own mode on exit,
+    also after an error."""
+    torch.manual_seed(0)
+    train, frozen = nn.Dropout(0.5), nn.Dropout(0.5).eval()
+    x = torch.ones(100)
+    with eval_mode(train, frozen):
+        assert torch.equal(train(x), x)
+    assert train.training and not frozen.training
+    assert not torch.equal(train(x), x)
+    with pytest.raises(RuntimeError):
+        with eval_mode(train):
+            raise RuntimeError('in the pass')
+    assert train.training

@@ -29,3 +29,18 @@ def running_stats_frozen(module: nn.Module) -> Iterator[None]:
     finally:
         for norm in norms:
             norm.track_running_stats = True
+
+
+@contextmanager
+def eval_mode(*modules: nn.Module) -> Iterator[None]:
+    """``modules`` in eval mode for one pass (no dropout, running batch-norm
+    statistics), each put back in the mode it had on exit, also after an
+    error. The dropout-free weak pass of semi-supervised training."""
+    modes = [m.training for m in modules]
+    for module in modules:
+        module.eval()
+    try:
+        yield
+    finally:
+        for module, mode in zip(modules, modes):
+            module.train(mode)
