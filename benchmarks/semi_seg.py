@@ -20,6 +20,12 @@ top of FixMatch.
      strategy :data:`LT_STRATEGY`;
    - optionally ``unimatch``, ``unimatch+sar``.
 
+   ``--start simclr`` gives every arm alike the "fair start": its backbone
+   starts from SimCLR pre-training on the 400 train scenes without their
+   labels (``configs/semi/simclr_r18-v1c_1xb64-200e_lt-digit-scenes-32x32.py``,
+   trained once first), as the reference's arms all start from ImageNet
+   weights; it reports to ``semi_seg_simclr.{md,json}``.
+
    Reports the final validation mIoU and head / medium / tail mIoU
    (groups of ``configs/_base_/datasets/lt_digit_scenes_class_stats.json``),
    mean and sample standard deviation over seeds, and the pseudo-label
@@ -37,6 +43,7 @@ top of FixMatch.
 Usage::
 
     python benchmarks/semi_seg.py --jobs 2              # every arm, 3 seeds
+    python benchmarks/semi_seg.py --jobs 2 --start simclr --skip-cost
     python benchmarks/semi_seg.py --splits 1_8 --arms supervised control
     python benchmarks/semi_seg.py --iters 100 --seeds 0 --skip-cost
     python benchmarks/semi_seg.py --skip-train          # cost only
@@ -74,35 +81,69 @@ SEMI = osp.join(REPO, 'configs/semi')
 SCENES = osp.join(REPO, 'data/lt_digit_scenes')
 SPLITS = ['1_8', '1_4']
 #: The long-tail-aware pseudo-labelling strategy of the ``+lt`` arms.
-LT_STRATEGY = "dict(type='DistributionMatching')"
-SAR_SUPERVISED = "model = dict(type='SAREncoderDecoder', sar=dict())"
-# name: (config prefix, extra config text)
+LT_STRATEGY = dict(type='DistributionMatching')
+# name: (config prefix, model settings merged into the config)
 ARMS = {
-    'supervised': ('', ''),
-    'supervised+sar': ('', SAR_SUPERVISED),
-    'control': ('fixmatch-',
-                'model = dict(semi_train_cfg=dict(unsup_weight=0.0))'),
-    'fixmatch': ('fixmatch-', ''),
-    'fixmatch+sar': ('fixmatch-', 'model = dict(sar=dict())'),
-    'fixmatch+lt': ('fixmatch-', f'model = dict(pseudo_label={LT_STRATEGY})'),
-    'fixmatch+lt+sar': ('fixmatch-', f'model = dict(sar=dict(), '
-                        f'pseudo_label={LT_STRATEGY})'),
-    'unimatch': ('unimatch-', ''),
-    'unimatch+sar': ('unimatch-', 'model = dict(sar=dict())'),
+    'supervised': ('', {}),
+    'supervised+sar': ('', dict(type='SAREncoderDecoder', sar=dict())),
+    'control': ('fixmatch-', dict(semi_train_cfg=dict(unsup_weight=0.0))),
+    'fixmatch': ('fixmatch-', {}),
+    'fixmatch+sar': ('fixmatch-', dict(sar=dict())),
+    'fixmatch+lt': ('fixmatch-', dict(pseudo_label=LT_STRATEGY)),
+    'fixmatch+lt+sar': ('fixmatch-', dict(sar=dict(),
+                                          pseudo_label=LT_STRATEGY)),
+    'unimatch': ('unimatch-', {}),
+    'unimatch+sar': ('unimatch-', dict(sar=dict())),
 }
 DEFAULT_ARMS = [arm for arm in ARMS if not arm.startswith('unimatch')]
+#: Where every arm's backbone starts: from nothing, or from SimCLR
+#: pre-training on the train scenes without their labels (the "fair start",
+#: the counterpart of the reference's ImageNet weights).
+STARTS = ['scratch', 'simclr']
+PRETRAIN_CONFIG = osp.join(
+    SEMI, 'simclr_r18-v1c_1xb64-200e_lt-digit-scenes-32x32.py')
 
 
-def arm_config(split, arm):
-    """(config file, extra text) of an arm at a split."""
-    prefix, extra = ARMS[arm]
+def arm_config(split, arm, checkpoint=None):
+    """(config file, extra text) of an arm at a split; with ``checkpoint``,
+    its backbone starts from those weights."""
+    prefix, model = ARMS[arm]
+    model = copy.deepcopy(model)
+    if checkpoint:
+        segmentor = model.setdefault('segmentor', {}) if prefix else model
+        segmentor['backbone'] = dict(init_cfg=dict(
+            type='Pretrained', checkpoint=checkpoint, prefix='backbone.'))
     fraction = split.replace('_', '-')
     return (osp.join(SEMI, f'{prefix}fcn_r18-d8_1xb8-1k_lt-digit-scenes-'
-                     f'{fraction}-64x64.py'), extra)
+                     f'{fraction}-64x64.py'),
+            f'model = {model!r}' if model else '')
 
 
-def run_name(split, arm):
-    return f'{split}/{arm}'
+def run_name(split, arm, start='scratch'):
+    name = f'{split}/{arm}'
+    return name if start == 'scratch' else f'{start}/{name}'
+
+
+def pretrain(work_root):
+    """The SimCLR backbone every arm of ``--start simclr`` starts from: one
+    pre-training run, reused once finished."""
+    cfg = Config.fromfile(PRETRAIN_CONFIG)
+    work_dir = osp.abspath(osp.join(work_root, 'simclr_pretrain'))
+    checkpoint = osp.join(work_dir,
+                          f'epoch_{cfg.train_cfg.max_epochs}.pth')
+    if not osp.exists(checkpoint):
+        print('SimCLR pre-training on the train scenes ...', flush=True)
+        result = subprocess.run([
+            sys.executable,
+            osp.join(REPO, 'tools/train.py'), PRETRAIN_CONFIG, '--work-dir',
+            work_dir
+        ],
+                                cwd=REPO,
+                                capture_output=True,
+                                text=True)
+        if result.returncode != 0:
+            sys.exit(f'SimCLR pre-training failed:\n{result.stderr[-3000:]}')
+    return checkpoint
 
 
 # (label, config, crop, labelled + unlabelled per batch)
@@ -126,22 +167,32 @@ def parse_args():
     parser.add_argument(
         '--report-only', action='store_true',
         help='train nothing: report the arms whose runs have all finished')
+    parser.add_argument(
+        '--start', choices=STARTS, default='scratch',
+        help='the backbone of every arm: from scratch, or SimCLR-pretrained '
+        'on the train scenes without labels (trained first, once)')
     parser.add_argument('--work-dir', default='work_dirs/bench_semi_seg')
     parser.add_argument(
-        '--out', default=osp.join(REPO, 'benchmarks/results/semi_seg.md'))
+        '--out',
+        help='report (default: benchmarks/results/semi_seg.md, '
+        'semi_seg_simclr.md with --start simclr)')
     parser.add_argument('--skip-train', action='store_true')
     parser.add_argument('--skip-cost', action='store_true')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--repeats', type=int, default=10)
     parser.add_argument('--cost-model', type=int, help=argparse.SUPPRESS)
     parser.add_argument('--memory-arm', help=argparse.SUPPRESS)
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.out is None:
+        suffix = '' if args.start == 'scratch' else f'_{args.start}'
+        args.out = osp.join(REPO, f'benchmarks/results/semi_seg{suffix}.md')
+    return args
 
 
 # ------------------------------------------------------- pseudo-labels
 
 
-def pseudo_label_quality(split, arm, seed, iters, work_root,
+def pseudo_label_quality(split, arm, start, seed, iters, work_root,
                          threshold=0.95):
     """How good the final model's pseudo-labels on the unlabelled scenes
     would be, measured against their ground truth (which training never
@@ -154,7 +205,8 @@ def pseudo_label_quality(split, arm, seed, iters, work_root,
     model = MODELS.build(cfg.model).eval()
     load_checkpoint(
         model,
-        osp.join(run_dir(run_name(split, arm), seed, iters, work_root),
+        osp.join(run_dir(run_name(split, arm, start), seed, iters,
+                         work_root),
                  f'iter_{iters}.pth'),
         map_location='cpu',
         logger='silent')
@@ -336,22 +388,23 @@ KEYS = {'miou': 'mIoU', 'head': 'mIoU.head', 'medium': 'mIoU.medium',
 def train_all(args):
     """{(split, seed, arm): final metrics}, ``args.jobs`` runs at a time,
     seed by seed so that every arm has a first result early."""
-    arms = {
-        run_name(split, arm): arm_config(split, arm)
-        for split in args.splits for arm in args.arms
-    }
     jobs = [(split, seed, arm) for split in args.splits
             for seed in args.seeds for arm in args.arms]
     if args.report_only:
         return {
-            job: finished_metrics(run_name(job[0], job[2]), job[1],
-                                  args.iters, args.work_dir)
+            job: finished_metrics(run_name(job[0], job[2], args.start),
+                                  job[1], args.iters, args.work_dir)
             for job in jobs
         }
+    checkpoint = pretrain(args.work_dir) if args.start == 'simclr' else None
+    arms = {
+        run_name(split, arm, args.start): arm_config(split, arm, checkpoint)
+        for split in args.splits for arm in args.arms
+    }
     with ThreadPoolExecutor(args.jobs) as pool:
         futures = {
-            job: pool.submit(train, run_name(job[0], job[2]), job[1],
-                             args.iters, args.work_dir, arms)
+            job: pool.submit(train, run_name(job[0], job[2], args.start),
+                             job[1], args.iters, args.work_dir, arms)
             for job in jobs
         }
         return {job: future.result() for job, future in futures.items()}
@@ -399,11 +452,13 @@ def train_sections(args):
         table = markdown_table(summarise(results))
         print(table)
         fraction = split.replace('_', '/')
+        start = ('from scratch' if args.start == 'scratch' else
+                 f'its backbone from `{osp.relpath(PRETRAIN_CONFIG, REPO)}`')
         sections += [
             f'## {fraction} of the train scenes labelled', '',
             f'LTDigitScenes (built in), `data/lt_digit_scenes/splits/'
             f'{split}`, the demo configs under `configs/semi/` (FCN-R18-D8 '
-            f'from scratch, 64 x 64), {args.iters} iterations for every '
+            f'{start}, 64 x 64), {args.iters} iterations for every '
             f'arm, seeds {", ".join(map(str, args.seeds))}; final '
             f'validation mIoU (%), mean ± sample std over seeds. Every '
             f'batch holds the same 8 labelled scenes at loss weight 1; the '
@@ -416,7 +471,7 @@ def train_sections(args):
         sections += paired_section(results)
         quality = {
             arm: [
-                pseudo_label_quality(split, arm, seed, args.iters,
+                pseudo_label_quality(split, arm, args.start, seed, args.iters,
                                      args.work_dir) for seed in args.seeds
             ]
             for arm in results

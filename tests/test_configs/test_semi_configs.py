@@ -1,7 +1,8 @@
-"""Every config under configs/semi/: consistent schedules, samplers and
-branches, and a model that builds; the demo's batches hold the configured
-ratio, and the weak and strong views of an unlabelled sample are
-pixel-aligned in the demo's and the reproduction configs' pipelines."""
+"""Every segmentation config under configs/semi/: consistent schedules,
+samplers and branches, and a model that builds; the demo's batches hold
+the configured ratio, and the weak and strong views of an unlabelled
+sample are pixel-aligned in the demo's and the reproduction configs'
+pipelines."""
 import copy
 import functools
 
@@ -15,7 +16,10 @@ from mmseg.registry import DATASETS, MODELS
 
 from tests.utils import SEMI_CONFIGS, TINY_SEMI, training_batches
 
-CONFIGS = sorted(SEMI_CONFIGS.glob('*.py'))
+# the segmentation configs; the SimCLR pre-training config of the
+# benchmark's fair start has its own test (tests/test_benchmarks)
+CONFIGS = sorted(c for c in SEMI_CONFIGS.glob('*.py')
+                 if not c.name.startswith('simclr'))
 SEMI = [c for c in CONFIGS if c.name.startswith(('fixmatch', 'unimatch'))]
 VOC = SEMI_CONFIGS / \
     'unimatch-deeplabv3plus_r101-d16_4xb4-91k_voc12aug-1464-321x321.py'
@@ -144,8 +148,9 @@ def views(pipeline, image, grey):
             *branches[name][-2:]  # the CutMix box and the pack
         ]
     init_default_scope('mmseg')
-    out = Compose(steps)(dict(img=image.copy(), img_shape=image.shape[:2],
-                             ori_shape=image.shape[:2]))
+    out = Compose(steps)(
+        dict(img=image.copy(), img_shape=image.shape[:2],
+             ori_shape=image.shape[:2]))
     return out['inputs']['unsup_weak'], [out['inputs'][n] for n in strong]
 
 

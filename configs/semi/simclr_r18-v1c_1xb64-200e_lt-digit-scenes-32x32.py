@@ -1,0 +1,107 @@
+# The "fair start" of the semi-supervised LTDigitScenes benchmark: SimCLR
+# pre-training, without labels, of the demos' ResNet-18 (mmseg ResNetV1c,
+# width 16) on the 400 train scenes, the labelled and unlabelled ones alike.
+# It plays the part ImageNet weights play in UniMatch's reference: every arm
+# of benchmarks/semi_seg.py --start simclr starts from it. The backbone is
+# trained at its undilated strides, as ImageNet weights are; the FCN's
+# dilations change no parameter shape. About 10 minutes on 2 CPU cores:
+#   python tools/train.py \
+#     configs/semi/simclr_r18-v1c_1xb64-200e_lt-digit-scenes-32x32.py
+# and then, for any demo of configs/semi/, the backbone's init_cfg:
+#   dict(type='Pretrained', checkpoint=CHECKPOINT, prefix='backbone.')
+_base_ = ['mmpretrain::_base_/default_runtime.py']
+custom_imports = dict(imports=['sar_mm'], allow_failed_imports=False)
+
+model = dict(
+    type='SimCLR',
+    data_preprocessor=dict(
+        type='SelfSupDataPreprocessor',
+        # the segmentation demos' normalisation (mmseg BGR images)
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        to_rgb=True),
+    backbone=dict(
+        type='mmseg.ResNetV1c',
+        depth=18,
+        stem_channels=16,
+        base_channels=16,
+        out_indices=(3, ),
+        norm_cfg=dict(type='BN', requires_grad=True)),
+    neck=dict(
+        type='NonLinearNeck',
+        in_channels=128,
+        hid_channels=128,
+        out_channels=128,
+        num_layers=2,
+        with_avg_pool=True,
+        norm_cfg=dict(type='BN1d')),
+    head=dict(
+        type='ContrastiveHead',
+        loss=dict(type='CrossEntropyLoss'),
+        temperature=0.2))
+
+# Two views of a scene: a random crop (a digit or several), resized to 32 x
+# 32, colour jitter and greyscale as in mmpretrain's SimCLR recipe; no flips
+# (digits are not mirror-symmetric). mmseg's dataset builds its pipeline in
+# the mmseg scope, hence the scope prefixes.
+view_pipeline = [
+    dict(
+        type='mmpretrain.RandomResizedCrop',
+        scale=32,
+        crop_ratio_range=(0.2, 1.0)),
+    dict(
+        type='RandomApply',
+        transforms=[
+            dict(
+                type='mmpretrain.ColorJitter',
+                brightness=0.4,
+                contrast=0.4,
+                saturation=0.4,
+                hue=0.1)
+        ],
+        prob=0.8),
+    dict(
+        type='RandomGrayscale',
+        prob=0.2,
+        keep_channels=True,
+        channel_weights=(0.114, 0.587, 0.299)),
+]
+train_dataloader = dict(
+    batch_size=64,
+    num_workers=2,
+    persistent_workers=True,
+    drop_last=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(
+        type='mmseg.LTDigitScenes',
+        data_root='data/lt_digit_scenes',
+        data_prefix=dict(
+            img_path='img_dir/train', seg_map_path='ann_dir/train'),
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(
+                type='mmpretrain.MultiView',
+                num_views=2,
+                transforms=[view_pipeline]),
+            dict(type='mmpretrain.PackInputs')
+        ]))
+
+max_epochs = 200
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=0.5, momentum=0.9, weight_decay=5e-4))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=10),
+    dict(
+        type='CosineAnnealingLR',
+        eta_min=1e-4,
+        by_epoch=True,
+        begin=10,
+        end=max_epochs),
+]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=24),
+    checkpoint=dict(type='CheckpointHook', interval=50, max_keep_ckpts=1))
+randomness = dict(seed=0)

@@ -1,0 +1,65 @@
+"""The fair start of benchmarks/semi_seg.py (``--start simclr``): the SimCLR
+config pre-trains, on unlabelled scenes, exactly the backbone the
+segmentation demos build, and every arm's config loads those weights, the
+supervised and the semi-supervised ones alike."""
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.model import revert_sync_batchnorm
+from mmengine.optim import OptimWrapper
+from mmengine.registry import init_default_scope
+from mmpretrain.registry import MODELS as PRETRAIN_MODELS
+from mmseg.registry import MODELS as SEG_MODELS
+
+from benchmarks.semi_seg import PRETRAIN_CONFIG, arm_config
+from tests.utils import training_batches
+
+
+@pytest.fixture(scope='module')
+def simclr_checkpoint(tmp_path_factory):
+    """One SGD step of the pre-training config on 4 generated scenes,
+    saved as the Runner saves it."""
+    tmp = tmp_path_factory.mktemp('simclr')
+    cfg = Config.fromfile(PRETRAIN_CONFIG)
+    cfg.train_dataloader.update(
+        batch_size=4, num_workers=0, persistent_workers=False)
+    cfg.train_dataloader.dataset.num_train = 8
+    [batch] = training_batches(cfg, tmp)
+    # two views of each scene, at the pre-training size; no label is read
+    assert [v.shape for v in batch['inputs']] == [(4, 3, 32, 32)] * 2
+    assert not any('gt_label' in s for s in batch['data_samples'])
+    init_default_scope('mmpretrain')
+    model = revert_sync_batchnorm(PRETRAIN_MODELS.build(cfg.model))
+    before = model.backbone.stem[0].weight.clone()
+    losses = model.train_step(
+        batch, OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1)))
+    assert torch.isfinite(losses['loss'])
+    assert not torch.equal(model.backbone.stem[0].weight, before)
+    path = tmp / 'epoch_200.pth'
+    torch.save(dict(state_dict=model.state_dict()), path)
+    return path, model.backbone.state_dict()
+
+
+@pytest.mark.parametrize('arm', ['supervised', 'supervised+sar', 'fixmatch',
+                                 'fixmatch+lt+sar'])
+def test_every_arm_starts_from_the_simclr_backbone(arm, simclr_checkpoint,
+                                                   tmp_path):
+    path, pretrained = simclr_checkpoint
+    base, extra = arm_config('1_8', arm, str(path))
+    config = tmp_path / 'arm.py'
+    config.write_text(f"_base_ = ['{base}']\n{extra}\n")
+    init_default_scope('mmseg')
+    model = SEG_MODELS.build(Config.fromfile(config).model)
+    model.init_weights()
+    backbone = model.student.backbone if arm.startswith('fixmatch') \
+        else model.backbone
+    loaded = backbone.state_dict()
+    # the same tensors: the dilations of the FCN change no shape
+    assert loaded.keys() == pretrained.keys()
+    for key, value in pretrained.items():
+        assert torch.equal(loaded[key], value), key
+
+
+def test_scratch_arms_add_no_initialisation():
+    assert arm_config('1_8', 'supervised')[1] == ''
+    assert 'init_cfg' not in arm_config('1_4', 'fixmatch+sar')[1]
