@@ -22,7 +22,7 @@ top of FixMatch.
 
    ``--start simclr`` gives every arm alike the "fair start": its backbone
    starts from SimCLR pre-training on the 400 train scenes without their
-   labels (``configs/semi/simclr_r18-v1c_1xb64-200e_lt-digit-scenes-32x32.py``,
+   labels (``configs/semi/simclr_r18-d8_1xb64-100e_lt-digit-scenes-64x64.py``,
    trained once first), as the reference's arms all start from ImageNet
    weights; it reports to ``semi_seg_simclr.{md,json}``.
 
@@ -101,7 +101,7 @@ DEFAULT_ARMS = [arm for arm in ARMS if not arm.startswith('unimatch')]
 #: the counterpart of the reference's ImageNet weights).
 STARTS = ['scratch', 'simclr']
 PRETRAIN_CONFIG = osp.join(
-    SEMI, 'simclr_r18-v1c_1xb64-200e_lt-digit-scenes-32x32.py')
+    SEMI, 'simclr_r18-d8_1xb64-100e_lt-digit-scenes-64x64.py')
 
 
 def arm_config(split, arm, checkpoint=None):

@@ -25,8 +25,8 @@ def simclr_checkpoint(tmp_path_factory):
         batch_size=4, num_workers=0, persistent_workers=False)
     cfg.train_dataloader.dataset.num_train = 8
     [batch] = training_batches(cfg, tmp)
-    # two views of each scene, at the pre-training size; no label is read
-    assert [v.shape for v in batch['inputs']] == [(4, 3, 32, 32)] * 2
+    # two views of each scene, at the FCN's crop size; no label is read
+    assert [v.shape for v in batch['inputs']] == [(4, 3, 64, 64)] * 2
     assert not any('gt_label' in s for s in batch['data_samples'])
     init_default_scope('mmpretrain')
     model = revert_sync_batchnorm(PRETRAIN_MODELS.build(cfg.model))
@@ -35,16 +35,23 @@ def simclr_checkpoint(tmp_path_factory):
         batch, OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1)))
     assert torch.isfinite(losses['loss'])
     assert not torch.equal(model.backbone.stem[0].weight, before)
-    path = tmp / 'epoch_200.pth'
+    path = tmp / 'epoch_100.pth'
     torch.save(dict(state_dict=model.state_dict()), path)
-    return path, model.backbone.state_dict()
+    return path, model.backbone
+
+
+def convolutions(backbone):
+    return [(name, m.weight.shape, m.stride, m.dilation, m.padding)
+            for name, m in backbone.named_modules()
+            if isinstance(m, torch.nn.Conv2d)]
 
 
 @pytest.mark.parametrize('arm', ['supervised', 'supervised+sar', 'fixmatch',
                                  'fixmatch+lt+sar'])
 def test_every_arm_starts_from_the_simclr_backbone(arm, simclr_checkpoint,
                                                    tmp_path):
-    path, pretrained = simclr_checkpoint
+    path, pretrained_backbone = simclr_checkpoint
+    pretrained = pretrained_backbone.state_dict()
     base, extra = arm_config('1_8', arm, str(path))
     config = tmp_path / 'arm.py'
     config.write_text(f"_base_ = ['{base}']\n{extra}\n")
@@ -54,10 +61,12 @@ def test_every_arm_starts_from_the_simclr_backbone(arm, simclr_checkpoint,
     backbone = model.student.backbone if arm.startswith('fixmatch') \
         else model.backbone
     loaded = backbone.state_dict()
-    # the same tensors: the dilations of the FCN change no shape
+    # the same tensors
     assert loaded.keys() == pretrained.keys()
     for key, value in pretrained.items():
         assert torch.equal(loaded[key], value), key
+    # pre-trained as it segments: the same strides, dilations and paddings
+    assert convolutions(backbone) == convolutions(pretrained_backbone)
 
 
 def test_scratch_arms_add_no_initialisation():

@@ -67,6 +67,12 @@ class DistributionMatching(BasePseudoLabeler):
       as ``tau_c = 0`` does here); here the quota is not rounded.
     - The reference's ``labeling_ratio`` grows per round (0.4, then 0.65);
       here ``ratio`` is one setting.
+    - ``min_threshold`` (not in the reference, which labels with a trained
+      round-0 model) is a confidence every kept position must also reach:
+      early in online training a rarely predicted class overflows its
+      quota and would keep its predictions at any confidence. At
+      FixMatch's 0.95 the quota only ever removes pseudo-labels, the least
+      confident of the classes predicted beyond their labelled share.
 
     Args:
         num_classes (int): Number of classes C (from the model).
@@ -84,6 +90,9 @@ class DistributionMatching(BasePseudoLabeler):
         num_bins (int): Histogram bins on ``[0, 1]``. Defaults to 1000.
         sampling (str): ``'random'``, ``'weight'`` or ``'none'``, see
             above. Defaults to ``'random'``.
+        min_threshold (float): The confidence every kept position reaches
+            whatever its class's quota, in ``[0, 1]``. Defaults to 0 (the
+            reference's rule).
     """
 
     update_first = True
@@ -94,9 +103,11 @@ class DistributionMatching(BasePseudoLabeler):
                  ratio: float = 0.5,
                  momentum: float = 0.99,
                  num_bins: int = 1000,
-                 sampling: str = 'random'):
+                 sampling: str = 'random',
+                 min_threshold: float = 0.):
         super().__init__(num_classes, class_counts)
-        check_unit_interval(ratio=ratio, momentum=momentum)
+        check_unit_interval(
+            ratio=ratio, momentum=momentum, min_threshold=min_threshold)
         if not (isinstance(num_bins, int) and not isinstance(num_bins, bool)
                 and num_bins >= 1):
             raise ValueError(
@@ -109,6 +120,8 @@ class DistributionMatching(BasePseudoLabeler):
         self.momentum = momentum
         self.num_bins = num_bins
         self.sampling = sampling
+        self.min_threshold = min_threshold
+        self._min_bin = min(int(min_threshold * num_bins), num_bins - 1)
         self.register_buffer(
             'histogram',
             torch.zeros(num_classes, num_bins, dtype=torch.float64))
@@ -177,18 +190,23 @@ class DistributionMatching(BasePseudoLabeler):
         # 0 .. cut: counting them finds the cut without a search
         reached = (from_top >= quota[:, None]).sum(1)
         overflow = reached == 0
-        cut = (reached - 1).clamp(min=0)
+        # the floor lifts a cut below it, and leaves fewer positions than
+        # the quota above the cut: all of them are kept (share 1)
+        cut = (reached - 1).clamp(min=self._min_bin)
         above = from_top.gather(1, cut[:, None])[:, 0]
         share = torch.where(above > 0, quota / above.clamp(min=1e-300), 0.)
         share = torch.where(overflow, 1., share.clamp(max=1))
         return cut, share
 
     def thresholds(self) -> Tensor:
-        return (self.cut()[0].double() / self.num_bins).float()
+        cut = self.cut()[0].double() / self.num_bins
+        return cut.clamp(min=self.min_threshold).float()
 
     def _select(self, conf, labels, valid):
         cut, share = self.cut()
-        keep = valid & (self._bins(conf) >= cut[labels])
+        # the exact floor, as the bins round it down
+        keep = valid & (self._bins(conf) >= cut[labels]) & \
+            (conf >= self.min_threshold)
         share = share.float()[labels]
         if self.sampling == 'random':
             # rand < 1 always: a share of 1 keeps every position
@@ -210,4 +228,5 @@ class DistributionMatching(BasePseudoLabeler):
     def extra_repr(self) -> str:
         return (f'{super().extra_repr()}, ratio={self.ratio}, '
                 f'momentum={self.momentum}, num_bins={self.num_bins}, '
-                f'sampling={self.sampling!r}')
+                f'sampling={self.sampling!r}, '
+                f'min_threshold={self.min_threshold}')

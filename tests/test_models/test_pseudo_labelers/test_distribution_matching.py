@@ -27,8 +27,8 @@ def test_quota_thresholds_and_shares():
     out = module(*example())
     # quotas 0.5 * (0.9, 0.1) * 20 = (9, 1): background's 9 lie in bin 9
     # (10 there, so 9 / 10 are kept), the digit's 1 is its 0.75 (bin 7)
-    assert module.histogram[:, [5, 7, 8, 9]].tolist() == [[3, 0, 5, 10],
-                                                         [1, 1, 0, 0]]
+    assert module.histogram[:, [5, 7, 8, 9]].tolist() == [
+        [3, 0, 5, 10], [1, 1, 0, 0]]
     cut, share = module.cut()
     assert cut.tolist() == [9, 7]
     assert share.tolist() == pytest.approx([0.9, 1.0])
@@ -57,6 +57,50 @@ def test_full_quota_and_overflow():
     assert cut.tolist() == [5, 0]
     assert share.tolist() == pytest.approx([17 / 18, 1.])
     assert out.keep[18:20].tolist() == [True, True]
+
+
+def test_min_threshold_floors_every_class():
+    # without the floor: cut (5, 0), background 17 / 18, the digit's
+    # overflow keeps its 0.75 and 0.55 (see above)
+    module = DistributionMatching(
+        2, class_counts=[85, 15], ratio=1., momentum=0., num_bins=10,
+        sampling='weight', min_threshold=0.8).train()
+    out = module(*example())
+    cut, share = module.cut()
+    # background: 15 positions at or above 0.8 (bins 8 and 9), fewer than
+    # its quota 17, so all of them; the digit has none there
+    assert cut.tolist() == [8, 8]
+    assert share.tolist() == [1., 1.]
+    assert module.thresholds().tolist() == pytest.approx([0.8, 0.8])
+    assert out.keep.tolist() == [True] * 15 + [False] * 7
+    assert out.weight.tolist() == [1.] * 15 + [0.] * 7
+
+
+def test_min_threshold_below_the_cuts_changes_nothing():
+    floored = DistributionMatching(
+        2, class_counts=[9, 1], ratio=0.5, momentum=0., num_bins=10,
+        sampling='weight', min_threshold=0.5).train()
+    plain = dars([9, 1], ratio=0.5)
+    out, ref = floored(*example()), plain(*example())
+    assert floored.cut()[0].tolist() == plain.cut()[0].tolist() == [9, 7]
+    assert torch.equal(out.keep, ref.keep)
+    assert torch.equal(out.weight, ref.weight)
+
+
+def test_min_threshold_is_exact_inside_its_bin():
+    # 0.951 and 0.949 share bin 9 of 10; only the first reaches 0.95
+    probs = probs_of([1, 1, 0], [0.951, 0.949, 0.99], 2)
+    out = DistributionMatching(
+        2, class_counts=[1, 1], ratio=1., momentum=0., num_bins=10,
+        sampling='none', min_threshold=0.95).train()(probs)
+    assert out.keep.tolist() == [True, False, True]
+
+
+@pytest.mark.parametrize('value', [-0.1, 1.5, None])
+def test_min_threshold_outside_the_unit_interval(value):
+    message = r'^min_threshold must be a number in \[0, 1\]'
+    with pytest.raises(ValueError, match=message):
+        DistributionMatching(2, min_threshold=value)
 
 
 def test_random_sampling_keeps_the_share_on_average():

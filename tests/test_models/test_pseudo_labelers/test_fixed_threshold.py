@@ -24,4 +24,3 @@ def test_other_threshold_and_pixels():
     out = FixedThreshold(2, threshold=0.6)(probs)
     assert out.labels.tolist() == [[[0, 1, 1]]]
     assert out.keep.tolist() == [[[True, False, True]]]
-
