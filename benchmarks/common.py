@@ -40,9 +40,11 @@ SEMI_BASELINES = {
     'control': 'supervised',
     'fixmatch': 'supervised',
     'fixmatch+lt': 'supervised',
+    'fixmatch+lt-floor': 'supervised',
     'unimatch': 'supervised',
     'fixmatch+sar': 'supervised+sar',
     'fixmatch+lt+sar': 'supervised+sar',
+    'fixmatch+lt-floor+sar': 'supervised+sar',
     'unimatch+sar': 'supervised+sar',
 }
 

@@ -18,6 +18,8 @@ top of FixMatch.
    - ``fixmatch``, ``fixmatch+sar``;
    - ``fixmatch+lt``, ``fixmatch+lt+sar``: with the long-tail-aware
      strategy :data:`LT_STRATEGY`;
+   - optionally ``fixmatch+lt-floor``, ``fixmatch+lt-floor+sar``: the
+     same under FixMatch's 0.95 confidence floor;
    - optionally ``unimatch``, ``unimatch+sar``.
 
    ``--start simclr`` gives every arm alike the "fair start": its backbone
@@ -82,6 +84,8 @@ SCENES = osp.join(REPO, 'data/lt_digit_scenes')
 SPLITS = ['1_8', '1_4']
 #: The long-tail-aware pseudo-labelling strategy of the ``+lt`` arms.
 LT_STRATEGY = dict(type='DistributionMatching')
+#: The same under FixMatch's confidence threshold (the ``+lt-floor`` arms).
+LT_FLOOR_STRATEGY = dict(LT_STRATEGY, min_threshold=0.95)
 # name: (config prefix, model settings merged into the config)
 ARMS = {
     'supervised': ('', {}),
@@ -92,10 +96,17 @@ ARMS = {
     'fixmatch+lt': ('fixmatch-', dict(pseudo_label=LT_STRATEGY)),
     'fixmatch+lt+sar': ('fixmatch-', dict(sar=dict(),
                                           pseudo_label=LT_STRATEGY)),
+    'fixmatch+lt-floor': ('fixmatch-', dict(pseudo_label=LT_FLOOR_STRATEGY)),
+    'fixmatch+lt-floor+sar': ('fixmatch-',
+                              dict(sar=dict(),
+                                   pseudo_label=LT_FLOOR_STRATEGY)),
     'unimatch': ('unimatch-', {}),
     'unimatch+sar': ('unimatch-', dict(sar=dict())),
 }
-DEFAULT_ARMS = [arm for arm in ARMS if not arm.startswith('unimatch')]
+DEFAULT_ARMS = [
+    arm for arm in ARMS
+    if not arm.startswith('unimatch') and 'floor' not in arm
+]
 #: Where every arm's backbone starts: from nothing, or from SimCLR
 #: pre-training on the train scenes without their labels (the "fair start",
 #: the counterpart of the reference's ImageNet weights).
@@ -453,7 +464,8 @@ def train_sections(args):
         print(table)
         fraction = split.replace('_', '/')
         start = ('from scratch' if args.start == 'scratch' else
-                 f'its backbone from `{osp.relpath(PRETRAIN_CONFIG, REPO)}`')
+                 f'with the backbone of '
+                 f'`{osp.relpath(PRETRAIN_CONFIG, REPO)}`')
         sections += [
             f'## {fraction} of the train scenes labelled', '',
             f'LTDigitScenes (built in), `data/lt_digit_scenes/splits/'
@@ -521,7 +533,13 @@ def main():
             peak_memory(args.cost_model, args.memory_arm, crop, per_source,
                         args.device))
         return
-    sections = ['# Semi-supervised segmentation benchmark', '']
+    title = '# Semi-supervised segmentation benchmark'
+    if args.start == 'simclr':
+        title += (': the fair start\n\nEvery arm starts from the same '
+                  'backbone, pre-trained by SimCLR on the 400 train scenes '
+                  'without their labels, as the reference starts every arm '
+                  'from ImageNet weights.')
+    sections = [title, '']
     if not args.skip_train:
         sections += train_sections(args)
     if not args.skip_cost:

@@ -6,7 +6,7 @@
 # it. The backbone runs as in the FCN, dilated, on views of the FCN's crop
 # size, so its last stage sees the 8 x 8 maps it will segment (undilated
 # 32 x 32 views leave it 1 x 1 maps, whose 3 x 3 kernels learn only their
-# centre). About 10 minutes on 2 CPU cores:
+# centre). About 6 minutes on 2 CPU cores:
 #   python tools/train.py \
 #     configs/semi/simclr_r18-d8_1xb64-100e_lt-digit-scenes-64x64.py
 # and then, for any demo of configs/semi/, the backbone's init_cfg:

@@ -13,13 +13,16 @@ PAGE = REPO / 'docs/en/advanced_guides/pseudo_label_strategy.md'
 
 @pytest.fixture(scope='module')
 def strategy():
-    """The class the page defines (registered once per process)."""
+    """The class the page defines, registered for this module only: the
+    builder's tests list the registered strategies."""
     import sar_mm  # noqa: F401
+    from mmpretrain.registry import MODELS as PRETRAIN_MODELS
     from mmseg.registry import MODELS
-    if MODELS.get('RunningMeanThreshold') is None:
-        code = re.findall(r'```python\n(.*?)```', PAGE.read_text(), re.S)[-1]
-        exec(compile(code, str(PAGE), 'exec'), {})
-    return MODELS.get('RunningMeanThreshold')
+    code = re.findall(r'```python\n(.*?)```', PAGE.read_text(), re.S)[-1]
+    exec(compile(code, str(PAGE), 'exec'), {})
+    yield MODELS.get('RunningMeanThreshold')
+    for registry in (MODELS, PRETRAIN_MODELS):
+        registry._module_dict.pop('RunningMeanThreshold', None)
 
 
 def test_the_example_by_hand(strategy):
