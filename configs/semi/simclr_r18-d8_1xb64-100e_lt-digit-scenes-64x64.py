@@ -11,18 +11,16 @@
 #     configs/semi/simclr_r18-d8_1xb64-100e_lt-digit-scenes-64x64.py
 # and then, for any demo of configs/semi/, the backbone's init_cfg:
 #   dict(type='Pretrained', checkpoint=CHECKPOINT, prefix='backbone.')
-_base_ = ['mmpretrain::_base_/default_runtime.py']
-custom_imports = dict(imports=['sar_mm'], allow_failed_imports=False)
+# The SimCLR demo of LTDigits (same width, neck, head, optimiser, 100
+# epochs), on the scenes, with the FCN's backbone and a plain schedule.
+_base_ = ['../demo/simclr_lt-digits.py']
 
+# the segmentation demos' normalisation (mmseg BGR images)
+data_preprocessor = dict(
+    mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_rgb=True)
 model = dict(
-    type='SimCLR',
-    data_preprocessor=dict(
-        type='SelfSupDataPreprocessor',
-        # the segmentation demos' normalisation (mmseg BGR images)
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        to_rgb=True),
     backbone=dict(
+        _delete_=True,
         type='mmseg.ResNetV1c',
         depth=18,
         stem_channels=16,
@@ -31,19 +29,7 @@ model = dict(
         dilations=(1, 1, 2, 4),
         contract_dilation=True,
         out_indices=(3, ),
-        norm_cfg=dict(type='BN', requires_grad=True)),
-    neck=dict(
-        type='NonLinearNeck',
-        in_channels=128,
-        hid_channels=128,
-        out_channels=128,
-        num_layers=2,
-        with_avg_pool=True,
-        norm_cfg=dict(type='BN1d')),
-    head=dict(
-        type='ContrastiveHead',
-        loss=dict(type='CrossEntropyLoss'),
-        temperature=0.2))
+        norm_cfg=dict(type='BN', requires_grad=True)))
 
 # Two views of a scene: a random crop (a digit or several), resized to the
 # FCN's 64 x 64, colour jitter and greyscale as in mmpretrain's SimCLR
@@ -72,13 +58,8 @@ view_pipeline = [
         channel_weights=(0.114, 0.587, 0.299)),
 ]
 train_dataloader = dict(
-    batch_size=64,
-    num_workers=2,
-    persistent_workers=True,
-    drop_last=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='default_collate'),
     dataset=dict(
+        _delete_=True,
         type='mmseg.LTDigitScenes',
         data_root='data/lt_digit_scenes',
         data_prefix=dict(
@@ -92,10 +73,7 @@ train_dataloader = dict(
             dict(type='mmpretrain.PackInputs')
         ]))
 
-max_epochs = 100
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=0.5, momentum=0.9, weight_decay=5e-4))
+# a linear warm-up and one cosine (the demo restarts at GH's warm-up end)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=5),
     dict(
@@ -103,10 +81,6 @@ param_scheduler = [
         eta_min=1e-4,
         by_epoch=True,
         begin=5,
-        end=max_epochs),
+        end={{_base_.max_epochs}}),
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=24),
-    checkpoint=dict(type='CheckpointHook', interval=50, max_keep_ckpts=1))
-randomness = dict(seed=0)
+default_hooks = dict(logger=dict(interval=24))

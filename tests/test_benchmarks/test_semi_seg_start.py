@@ -28,7 +28,14 @@ def simclr_checkpoint(tmp_path_factory):
     # two views of each scene, at the FCN's crop size; no label is read
     assert [v.shape for v in batch['inputs']] == [(4, 3, 64, 64)] * 2
     assert not any('gt_label' in s for s in batch['data_samples'])
+    # normalised as the segmentation demos normalise
+    seg = Config.fromfile(arm_config('1_8', 'supervised')[0]).model
+    assert cfg.data_preprocessor.mean == seg.data_preprocessor.mean
+    assert cfg.data_preprocessor.std == seg.data_preprocessor.std
+    assert cfg.data_preprocessor.to_rgb == seg.data_preprocessor.bgr_to_rgb
     init_default_scope('mmpretrain')
+    # as the Runner builds it
+    cfg.model.setdefault('data_preprocessor', cfg.data_preprocessor)
     model = revert_sync_batchnorm(PRETRAIN_MODELS.build(cfg.model))
     before = model.backbone.stem[0].weight.clone()
     losses = model.train_step(
