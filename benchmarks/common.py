@@ -34,6 +34,10 @@ def mean_std(values: Sequence[Optional[float]]) -> Tuple[float, float]:
     return statistics.mean(values), std
 
 
+#: The long-tail-aware pseudo-labelling strategy of the semi-supervised
+#: benchmarks' ``+lt`` arms, segmentation and classification alike.
+LT_STRATEGY = dict(type='DistributionMatching')
+
 #: The arm each semi-supervised benchmark arm contains (same labelled
 #: batches, weights and schedule): the baseline of its paired difference.
 SEMI_BASELINES = {

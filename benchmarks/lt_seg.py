@@ -129,6 +129,20 @@ def finished_metrics(arm, seed, iters, work_root):
     return metrics if metrics and metrics.get('step') == iters else None
 
 
+def train_tool(config, work_dir, what):
+    """``tools/train.py config`` into ``work_dir``, from the repository
+    root; a failure ends the benchmark with the run's last error lines."""
+    result = subprocess.run([
+        sys.executable,
+        osp.join(REPO, 'tools/train.py'), config, '--work-dir', work_dir
+    ],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True)
+    if result.returncode != 0:
+        sys.exit(f'{what} failed:\n{result.stderr[-3000:]}')
+
+
 def train(arm, seed, iters, work_root, arms=ARMS):
     """Train one arm (name: (base config, extra config text)) with one seed,
     or reuse a finished run."""
@@ -149,15 +163,7 @@ def train(arm, seed, iters, work_root, arms=ARMS):
                 f'max_keep_ckpts=1))\n'
                 f'randomness = dict(seed={seed})\n')
     start = time.time()
-    result = subprocess.run([
-        sys.executable,
-        osp.join(REPO, 'tools/train.py'), config, '--work-dir', work_dir
-    ],
-                            cwd=REPO,
-                            capture_output=True,
-                            text=True)
-    if result.returncode != 0:
-        sys.exit(f'{arm}, seed {seed} failed:\n{result.stderr[-3000:]}')
+    train_tool(config, work_dir, f'{arm}, seed {seed}')
     metrics = final_metrics(work_dir)
     print(
         f'{arm:18s} seed {seed}: mIoU {metrics["mIoU"]:.2f}, tail '

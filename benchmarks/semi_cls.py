@@ -61,15 +61,13 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 import sar_mm  # noqa: E402,F401
-from benchmarks.common import (SEMI_BASELINES, add_subset_arg,  # noqa: E402
-                               mean_std, write_report)
+from benchmarks.common import (LT_STRATEGY, SEMI_BASELINES,  # noqa: E402
+                               add_subset_arg, mean_std, write_report)
 from mmengine.config import Config  # noqa: E402
 from mmengine.logging import MMLogger  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 DEMOS = osp.join(REPO, 'configs', 'demo')
-#: The long-tail-aware pseudo-labelling strategy of the ``+lt`` arms.
-LT_STRATEGY = dict(type='DistributionMatching')
 # arm: (demo config prefix, model settings merged into the config)
 METHODS = {
     'supervised': ('supervised', {}),

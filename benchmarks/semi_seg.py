@@ -73,18 +73,16 @@ from mmengine.optim import OptimWrapper  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmseg.registry import MODELS  # noqa: E402
 
-from benchmarks.common import (SEMI_BASELINES, add_subset_arg,  # noqa: E402
-                               semi_seg_batch)
+from benchmarks.common import (LT_STRATEGY, SEMI_BASELINES,  # noqa: E402
+                               add_subset_arg, semi_seg_batch)
 from benchmarks.lt_seg import (GROUPS, finished_metrics,  # noqa: E402
                                group_names, markdown_table, mean_std,
-                               run_dir, summarise, train)
+                               run_dir, summarise, train, train_tool)
 
 SEMI = osp.join(REPO, 'configs/semi')
 SCENES = osp.join(REPO, 'data/lt_digit_scenes')
 SPLITS = ['1_8', '1_4']
-#: The long-tail-aware pseudo-labelling strategy of the ``+lt`` arms.
-LT_STRATEGY = dict(type='DistributionMatching')
-#: The same under FixMatch's confidence threshold (the ``+lt-floor`` arms).
+#: The ``+lt-floor`` arms: the ``+lt`` strategy under FixMatch's 0.95.
 LT_FLOOR_STRATEGY = dict(LT_STRATEGY, min_threshold=0.95)
 # name: (config prefix, model settings merged into the config)
 ARMS = {
@@ -144,16 +142,7 @@ def pretrain(work_root):
                           f'epoch_{cfg.train_cfg.max_epochs}.pth')
     if not osp.exists(checkpoint):
         print('SimCLR pre-training on the train scenes ...', flush=True)
-        result = subprocess.run([
-            sys.executable,
-            osp.join(REPO, 'tools/train.py'), PRETRAIN_CONFIG, '--work-dir',
-            work_dir
-        ],
-                                cwd=REPO,
-                                capture_output=True,
-                                text=True)
-        if result.returncode != 0:
-            sys.exit(f'SimCLR pre-training failed:\n{result.stderr[-3000:]}')
+        train_tool(PRETRAIN_CONFIG, work_dir, 'SimCLR pre-training')
     return checkpoint
 
 
