@@ -1,3 +1,4 @@
+from .adaptive_equalization import AdaptiveEqualization
 from .base import BasePseudoLabeler, PseudoLabels
 from .builder import (build_pseudo_labeler, pseudo_labeler_keys,
                       registered_pseudo_labelers)
@@ -7,8 +8,9 @@ from .flexmatch_threshold import FlexMatchThreshold
 from .freematch_threshold import FreeMatchThreshold
 
 __all__ = [
-    'BasePseudoLabeler', 'DistributionMatching', 'FixedThreshold',
-    'FlexMatchThreshold', 'FreeMatchThreshold', 'PseudoLabels',
+    'AdaptiveEqualization', 'BasePseudoLabeler', 'DistributionMatching',
+    'FixedThreshold', 'FlexMatchThreshold', 'FreeMatchThreshold',
+    'PseudoLabels',
     'build_pseudo_labeler', 'pseudo_labeler_keys',
     'registered_pseudo_labelers'
 ]

@@ -105,3 +105,21 @@ def sorted_dars(conf, labels, prior, ratio):
         kept = sum(1 for x in mine if x >= mine[needed - 1])
         shares.append(min(1., quota / kept))
     return taus, shares
+
+
+def slow_ael_confidence(batches, num_classes, momentum):
+    """AEL's per-class confidence after each batch: the EMA of the mean
+    confidence of the positions predicted as the class, started at its
+    first observation, kept on a step without it."""
+    conf = [None] * num_classes
+    for probs, valid in batches:
+        sums, counts = [0.] * num_classes, [0] * num_classes
+        for row in positions(probs, valid):
+            sums[argmax(row)] += max(row)
+            counts[argmax(row)] += 1
+        for k in range(num_classes):
+            if counts[k]:
+                mean = sums[k] / counts[k]
+                conf[k] = mean if conf[k] is None else \
+                    momentum * conf[k] + (1 - momentum) * mean
+    return [0. if c is None else c for c in conf]

@@ -52,7 +52,8 @@ def test_class_counts_from_the_caller_unless_configured():
 def test_unknown_type():
     assert one_line(dict(type='SoftMatch')) == (
         "unknown pseudo_label type 'SoftMatch' of FixMatchSegmentor; "
-        "strategies registered in mmseg: ['DistributionMatching', "
+        "strategies registered in mmseg: ['AdaptiveEqualization', "
+        "'DistributionMatching', "
         "'FixedThreshold', 'FlexMatchThreshold', 'FreeMatchThreshold']")
     # a registered model that is not a strategy
     assert 'unknown pseudo_label type' in one_line(dict(type='FCNHead'))

@@ -9,7 +9,8 @@ from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 from mmseg.registry import MODELS as SEG_MODELS
 
 from benchmarks.common import HostReads
-from sar_mm.models.pseudo_labelers import (DistributionMatching,
+from sar_mm.models.pseudo_labelers import (AdaptiveEqualization,
+                                           DistributionMatching,
                                            FixedThreshold, FlexMatchThreshold,
                                            FreeMatchThreshold)
 
@@ -28,6 +29,7 @@ SETTINGS = {
         4, class_counts=COUNTS, momentum=0.6, num_bins=50),
     'dars-weight': lambda: DistributionMatching(
         4, class_counts=COUNTS, momentum=0.6, num_bins=50, sampling='weight'),
+    'ael': lambda: AdaptiveEqualization(4, momentum=0.6),
 }
 strategies = pytest.mark.parametrize('make', SETTINGS.values(),
                                      ids=SETTINGS.keys())
