@@ -45,6 +45,8 @@ SEMI_BASELINES = {
     'fixmatch': 'supervised',
     'fixmatch+lt': 'supervised',
     'fixmatch+lt-floor': 'supervised',
+    'fixmatch+ael': 'supervised',
+    'fixmatch+oracle': 'supervised',
     'unimatch': 'supervised',
     'fixmatch+sar': 'supervised+sar',
     'fixmatch+lt+sar': 'supervised+sar',

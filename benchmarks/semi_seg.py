@@ -20,6 +20,11 @@ top of FixMatch.
      strategy :data:`LT_STRATEGY`;
    - optionally ``fixmatch+lt-floor``, ``fixmatch+lt-floor+sar``: the
      same under FixMatch's 0.95 confidence floor;
+   - optionally ``fixmatch+ael``: AEL's class equalisation
+     (``AdaptiveEqualization``);
+   - optionally ``fixmatch+oracle``: a diagnostic, FixMatch with the
+     ground truth as pseudo-labels (``semi_oracle.py``), the ceiling of
+     any pseudo-labelling strategy under this pipeline and schedule;
    - optionally ``unimatch``, ``unimatch+sar``.
 
    ``--start simclr`` gives every arm alike the "fair start": its backbone
@@ -78,13 +83,16 @@ from benchmarks.common import (LT_STRATEGY, SEMI_BASELINES,  # noqa: E402
 from benchmarks.lt_seg import (GROUPS, finished_metrics,  # noqa: E402
                                group_names, markdown_table, mean_std,
                                run_dir, summarise, train, train_tool)
+from benchmarks.semi_oracle import ORACLE_CONFIG  # noqa: E402
 
 SEMI = osp.join(REPO, 'configs/semi')
 SCENES = osp.join(REPO, 'data/lt_digit_scenes')
 SPLITS = ['1_8', '1_4']
 #: The ``+lt-floor`` arms: the ``+lt`` strategy under FixMatch's 0.95.
 LT_FLOOR_STRATEGY = dict(LT_STRATEGY, min_threshold=0.95)
-# name: (config prefix, model settings merged into the config)
+#: The ``+ael`` arm: AEL's class equalisation (no threshold).
+AEL_STRATEGY = dict(type='AdaptiveEqualization')
+# name: (config prefix, model settings merged into the config[, more config])
 ARMS = {
     'supervised': ('', {}),
     'supervised+sar': ('', dict(type='SAREncoderDecoder', sar=dict())),
@@ -98,12 +106,15 @@ ARMS = {
     'fixmatch+lt-floor+sar': ('fixmatch-',
                               dict(sar=dict(),
                                    pseudo_label=LT_FLOOR_STRATEGY)),
+    'fixmatch+ael': ('fixmatch-', dict(pseudo_label=AEL_STRATEGY)),
+    'fixmatch+oracle': ('fixmatch-', dict(type='OracleFixMatchSegmentor'),
+                        ORACLE_CONFIG),
     'unimatch': ('unimatch-', {}),
     'unimatch+sar': ('unimatch-', dict(sar=dict())),
 }
 DEFAULT_ARMS = [
-    arm for arm in ARMS
-    if not arm.startswith('unimatch') and 'floor' not in arm
+    arm for arm in ARMS if not arm.startswith('unimatch')
+    and not arm.endswith(('floor', 'floor+sar', 'ael', 'oracle'))
 ]
 #: Where every arm's backbone starts: from nothing, or from SimCLR
 #: pre-training on the train scenes without their labels (the "fair start",
@@ -116,7 +127,7 @@ PRETRAIN_CONFIG = osp.join(
 def arm_config(split, arm, checkpoint=None):
     """(config file, extra text) of an arm at a split; with ``checkpoint``,
     its backbone starts from those weights."""
-    prefix, model = ARMS[arm]
+    prefix, model, *more = ARMS[arm]
     model = copy.deepcopy(model)
     if checkpoint:
         segmentor = model.setdefault('segmentor', {}) if prefix else model
@@ -125,7 +136,7 @@ def arm_config(split, arm, checkpoint=None):
     fraction = split.replace('_', '-')
     return (osp.join(SEMI, f'{prefix}fcn_r18-d8_1xb8-1k_lt-digit-scenes-'
                      f'{fraction}-64x64.py'),
-            f'model = {model!r}' if model else '')
+            (f'model = {model!r}' if model else '') + ''.join(more))
 
 
 def run_name(split, arm, start='scratch'):
