@@ -47,6 +47,7 @@ SEMI_BASELINES = {
     'fixmatch+lt-floor': 'supervised',
     'fixmatch+ael': 'supervised',
     'fixmatch+oracle': 'supervised',
+    'fixmatch+ema-burn': 'supervised',
     'unimatch': 'supervised',
     'fixmatch+sar': 'supervised+sar',
     'fixmatch+lt+sar': 'supervised+sar',

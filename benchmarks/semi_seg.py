@@ -22,6 +22,8 @@ top of FixMatch.
      same under FixMatch's 0.95 confidence floor;
    - optionally ``fixmatch+ael``: AEL's class equalisation
      (``AdaptiveEqualization``);
+   - optionally ``fixmatch+ema-burn`` (for ``--iters 3000``): pseudo-labels
+     from the EMA teacher after a burn-in (:data:`EMA_BURN_IN`);
    - optionally ``fixmatch+oracle``: a diagnostic, FixMatch with the
      ground truth as pseudo-labels (``semi_oracle.py``), the ceiling of
      any pseudo-labelling strategy under this pipeline and schedule;
@@ -92,6 +94,10 @@ SPLITS = ['1_8', '1_4']
 LT_FLOOR_STRATEGY = dict(LT_STRATEGY, min_threshold=0.95)
 #: The ``+ael`` arm: AEL's class equalisation (no threshold).
 AEL_STRATEGY = dict(type='AdaptiveEqualization')
+#: The ``+ema-burn`` arm, made for ``--iters 3000``: pseudo-labels from the
+#: EMA teacher, the unlabelled loss off for 1,000 iterations, then ramped up
+#: over 500 (Unbiased Teacher's burn-in, mmdet's MeanTeacherHook).
+EMA_BURN_IN = dict(ema_teacher=True, burn_in_iters=1000, warmup_iters=500)
 # name: (config prefix, model settings merged into the config[, more config])
 ARMS = {
     'supervised': ('', {}),
@@ -109,12 +115,14 @@ ARMS = {
     'fixmatch+ael': ('fixmatch-', dict(pseudo_label=AEL_STRATEGY)),
     'fixmatch+oracle': ('fixmatch-', dict(type='OracleFixMatchSegmentor'),
                         ORACLE_CONFIG),
+    'fixmatch+ema-burn': ('fixmatch-', dict(semi_train_cfg=EMA_BURN_IN),
+                          "\ncustom_hooks = [dict(type='MeanTeacherHook')]\n"),
     'unimatch': ('unimatch-', {}),
     'unimatch+sar': ('unimatch-', dict(sar=dict())),
 }
 DEFAULT_ARMS = [
     arm for arm in ARMS if not arm.startswith('unimatch')
-    and not arm.endswith(('floor', 'floor+sar', 'ael', 'oracle'))
+    and not arm.endswith(('floor', 'floor+sar', 'ael', 'oracle', 'burn'))
 ]
 #: Where every arm's backbone starts: from nothing, or from SimCLR
 #: pre-training on the train scenes without their labels (the "fair start",
