@@ -4,7 +4,8 @@ from mmseg.registry import MODELS as SEG_MODELS
 from torch import Tensor
 
 from ...utils.errors import is_number_in
-from .base import BasePseudoLabeler, check_unit_interval, sum_over_ranks
+from .base import (BasePseudoLabeler, check_unit_interval, count_per_class,
+                   sum_over_ranks)
 
 
 @SEG_MODELS.register_module()
@@ -108,13 +109,11 @@ class AdaptiveEqualization(BasePseudoLabeler):
         return keep, weight
 
     def _update(self, probs, conf, labels, valid):
-        index = torch.where(valid, labels, self.num_classes)
-        stats = conf.new_zeros(2, self.num_classes + 1, dtype=torch.float64)
-        stats[0].index_add_(0, index, conf.double())
-        stats[1].index_add_(0, index, torch.ones_like(conf,
-                                                      dtype=torch.float64))
-        stats = sum_over_ranks(stats[:, :-1].contiguous())
-        sums, counts = stats
+        sums, counts = sum_over_ranks(
+            torch.stack([
+                count_per_class(labels, valid, self.num_classes, conf),
+                count_per_class(labels, valid, self.num_classes)
+            ]))
         mean = sums / counts.clamp(min=1)
         keep = self.momentum
         blended = torch.where(self.seen,

@@ -37,17 +37,22 @@ def check_unit_interval(**settings) -> None:
                 f'{name} must be a number in [0, 1], got {value!r}')
 
 
-def count_per_class(labels: Tensor, mask: Tensor,
-                    num_classes: int) -> Tensor:
-    """``(C, )`` float64 count of the positions with ``mask`` per label.
+def count_per_class(labels: Tensor,
+                    mask: Tensor,
+                    num_classes: int,
+                    values: Optional[Tensor] = None) -> Tensor:
+    """``(C, )`` float64 count of the positions with ``mask`` per label, or
+    with ``values`` (one per position) the sum of their values.
 
     One ``index_add_`` into ``C + 1`` bins, masked positions going to the
     spare last bin: no boolean indexing and no ``bincount``, whose output
     sizes depend on the data (a host sync on CUDA).
     """
     index = torch.where(mask, labels, num_classes)
+    values = torch.ones_like(index, dtype=torch.float64) if values is None \
+        else values.double()
     counts = labels.new_zeros(num_classes + 1, dtype=torch.float64)
-    counts.index_add_(0, index, torch.ones_like(index, dtype=torch.float64))
+    counts.index_add_(0, index, values)
     return counts[:num_classes]
 
 
