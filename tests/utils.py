@@ -204,3 +204,15 @@ def training_batches(cfg, cwd, count=1) -> list:
         return [next(loader) for _ in range(count)]
     finally:
         os.chdir(before)
+
+
+def semi_seg_arm(name, tmp_path, checkpoint=None):
+    """The config of a ``benchmarks/semi_seg.py`` arm at 1/8, as the
+    benchmark writes it (with ``checkpoint``: its backbone's weights)."""
+    from mmengine.config import Config
+
+    from benchmarks.semi_seg import arm_config
+    base, extra = arm_config('1_8', name, checkpoint)
+    path = Path(tmp_path) / f'{name}.py'
+    path.write_text(f"_base_ = ['{base}']\n{extra}\n")
+    return Config.fromfile(path)

@@ -1,19 +1,75 @@
-"""The optional arms of benchmarks/semi_seg.py build what they promise."""
-from mmengine.config import Config
+"""The optional arms of benchmarks/semi_seg.py build what they promise:
+``fixmatch+oracle``, FixMatch whose pseudo-labels are the unlabelled scenes'
+true masks and nothing else changed, and ``fixmatch+ema-burn``."""
+import torch
+from mmengine.registry import init_default_scope
+from mmengine.structures import PixelData
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
 
-from benchmarks.semi_seg import ARMS, DEFAULT_ARMS, arm_config
+from benchmarks.semi_seg import ARMS, DEFAULT_ARMS
+from tests.utils import semi_seg_arm as arm
+from tests.utils import training_batches
 
 
-def load(name, tmp_path):
-    base, extra = arm_config('1_8', name)
-    path = tmp_path / 'arm.py'
-    path.write_text(f"_base_ = ['{base}']\n{extra}\n")
-    return Config.fromfile(path)
+def test_only_the_model_and_the_unlabelled_masks_change(tmp_path):
+    oracle, fixmatch = arm('fixmatch+oracle', tmp_path), arm(
+        'fixmatch', tmp_path)
+    assert oracle.model.type == 'OracleFixMatchSegmentor'
+    assert oracle.model.segmentor == fixmatch.model.segmentor
+    assert oracle.model.semi_train_cfg == fixmatch.model.semi_train_cfg
+    assert oracle.train_dataloader.sampler == fixmatch.train_dataloader.sampler
+    labelled, unlabelled = oracle.train_dataloader.dataset.datasets
+    assert labelled == fixmatch.train_dataloader.dataset.datasets[0]
+    plain = fixmatch.train_dataloader.dataset.datasets[1]
+    assert unlabelled.split_file == plain.split_file
+    assert unlabelled.labelled and not plain.labelled
+    # the masks are loaded instead of the empty map; the rest is FixMatch's
+    assert [s['type'] for s in plain.pipeline[:2]] == [
+        'LoadImageFromFile', 'LoadEmptySegMap']
+    assert [s['type'] for s in unlabelled.pipeline[:2]] == [
+        'LoadImageFromFile', 'LoadAnnotations']
+    assert unlabelled.pipeline[2:] == plain.pipeline[2:]
+
+
+def test_unlabelled_views_carry_the_true_masks(tmp_path):
+    cfg = arm('fixmatch+oracle', tmp_path)
+    cfg.train_dataloader.update(num_workers=0, persistent_workers=False)
+    [batch] = training_batches(cfg, tmp_path)
+    unlabelled = [i for i, x in enumerate(batch['inputs']['unsup_weak'])
+                  if x is not None]
+    assert len(unlabelled) == 8
+    for i in unlabelled:
+        weak = batch['data_samples']['unsup_weak'][i].gt_sem_seg.data
+        strong = batch['data_samples']['unsup_strong'][i].gt_sem_seg.data
+        assert torch.equal(weak, strong)  # one geometry, one mask
+    digits = torch.cat([
+        batch['data_samples']['unsup_weak'][i].gt_sem_seg.data.flatten()
+        for i in unlabelled])
+    # an empty map would be all 0 (background)
+    assert ((digits > 0) & (digits < 255)).any()
+
+
+def test_pseudo_labels_are_the_masks_without_ignore(tmp_path):
+    cfg = arm('fixmatch+oracle', tmp_path)
+    init_default_scope('mmseg')
+    model = MODELS.build(cfg.model)
+    masks = torch.tensor([[[0, 3], [255, 10]], [[7, 255], [0, 0]]])
+    samples = [
+        SegDataSample(gt_sem_seg=PixelData(data=m[None])) for m in masks
+    ]
+    pseudo = model.get_pseudo_labels(torch.zeros(2, 3, 2, 2), samples)
+    assert pseudo.labels.tolist() == [[[0, 3], [0, 10]], [[7, 0], [0, 0]]]
+    valid = [[[True, True], [False, True]], [[True, False], [True, True]]]
+    assert pseudo.keep.tolist() == pseudo.valid.tolist() == \
+        pseudo.pull.tolist() == valid
+    assert pseudo.weight.tolist() == [[[float(v) for v in row]
+                                       for row in img] for img in valid]
 
 
 def test_ema_burn_in_arm_adds_the_teacher_and_its_hook(tmp_path):
-    cfg, plain = load('fixmatch+ema-burn', tmp_path), load('fixmatch',
-                                                           tmp_path)
+    cfg, plain = arm('fixmatch+ema-burn', tmp_path), arm('fixmatch',
+                                                         tmp_path)
     assert cfg.model.semi_train_cfg == dict(
         plain.model.semi_train_cfg, ema_teacher=True, burn_in_iters=1000,
         warmup_iters=500)

@@ -12,7 +12,7 @@ from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 from mmseg.registry import MODELS as SEG_MODELS
 
 from benchmarks.semi_seg import PRETRAIN_CONFIG, arm_config
-from tests.utils import training_batches
+from tests.utils import semi_seg_arm, training_batches
 
 
 @pytest.fixture(scope='module')
@@ -59,11 +59,8 @@ def test_every_arm_starts_from_the_simclr_backbone(arm, simclr_checkpoint,
                                                    tmp_path):
     path, pretrained_backbone = simclr_checkpoint
     pretrained = pretrained_backbone.state_dict()
-    base, extra = arm_config('1_8', arm, str(path))
-    config = tmp_path / 'arm.py'
-    config.write_text(f"_base_ = ['{base}']\n{extra}\n")
     init_default_scope('mmseg')
-    model = SEG_MODELS.build(Config.fromfile(config).model)
+    model = SEG_MODELS.build(semi_seg_arm(arm, tmp_path, str(path)).model)
     model.init_weights()
     backbone = model.student.backbone if arm.startswith('fixmatch') \
         else model.backbone
