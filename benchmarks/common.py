@@ -48,10 +48,12 @@ SEMI_BASELINES = {
     'fixmatch+ael': 'supervised',
     'fixmatch+oracle': 'supervised',
     'fixmatch+ema-burn': 'supervised',
+    'fixmatch+ema-burn+flex': 'supervised',
     'unimatch': 'supervised',
     'fixmatch+sar': 'supervised+sar',
     'fixmatch+lt+sar': 'supervised+sar',
     'fixmatch+lt-floor+sar': 'supervised+sar',
+    'fixmatch+ema-burn+flex+sar': 'supervised+sar',
     'unimatch+sar': 'supervised+sar',
 }
 

@@ -24,6 +24,8 @@ top of FixMatch.
      (``AdaptiveEqualization``);
    - optionally ``fixmatch+ema-burn`` (for ``--iters 3000``): pseudo-labels
      from the EMA teacher after a burn-in (:data:`EMA_BURN_IN`);
+     ``fixmatch+ema-burn+flex`` and ``fixmatch+ema-burn+flex+sar`` add
+     FlexMatch's class-wise thresholds (:data:`FLEX_STRATEGY`);
    - optionally ``fixmatch+oracle``: a diagnostic, FixMatch with the
      ground truth as pseudo-labels (``semi_oracle.py``), the ceiling of
      any pseudo-labelling strategy under this pipeline and schedule;
@@ -98,6 +100,11 @@ AEL_STRATEGY = dict(type='AdaptiveEqualization')
 #: EMA teacher, the unlabelled loss off for 1,000 iterations, then ramped up
 #: over 500 (Unbiased Teacher's burn-in, mmdet's MeanTeacherHook).
 EMA_BURN_IN = dict(ema_teacher=True, burn_in_iters=1000, warmup_iters=500)
+MEAN_TEACHER = "\ncustom_hooks = [dict(type='MeanTeacherHook')]\n"
+#: The ``+flex`` arms: FlexMatch's class-wise thresholds, each class's
+#: confident count divided by its labelled share, so that a tail class is
+#: judged against its own expected pixels, not the background's.
+FLEX_STRATEGY = dict(type='FlexMatchThreshold', prior_norm=True)
 # name: (config prefix, model settings merged into the config[, more config])
 ARMS = {
     'supervised': ('', {}),
@@ -116,13 +123,22 @@ ARMS = {
     'fixmatch+oracle': ('fixmatch-', dict(type='OracleFixMatchSegmentor'),
                         ORACLE_CONFIG),
     'fixmatch+ema-burn': ('fixmatch-', dict(semi_train_cfg=EMA_BURN_IN),
-                          "\ncustom_hooks = [dict(type='MeanTeacherHook')]\n"),
+                          MEAN_TEACHER),
+    'fixmatch+ema-burn+flex': ('fixmatch-',
+                               dict(semi_train_cfg=EMA_BURN_IN,
+                                    pseudo_label=FLEX_STRATEGY),
+                               MEAN_TEACHER),
+    'fixmatch+ema-burn+flex+sar': ('fixmatch-',
+                                   dict(semi_train_cfg=EMA_BURN_IN,
+                                        pseudo_label=FLEX_STRATEGY,
+                                        sar=dict()), MEAN_TEACHER),
     'unimatch': ('unimatch-', {}),
     'unimatch+sar': ('unimatch-', dict(sar=dict())),
 }
 DEFAULT_ARMS = [
     arm for arm in ARMS if not arm.startswith('unimatch')
-    and not arm.endswith(('floor', 'floor+sar', 'ael', 'oracle', 'burn'))
+    and not arm.endswith(('floor', 'floor+sar', 'ael', 'oracle', 'burn',
+                          'flex', 'flex+sar'))
 ]
 #: Where every arm's backbone starts: from nothing, or from SimCLR
 #: pre-training on the train scenes without their labels (the "fair start",

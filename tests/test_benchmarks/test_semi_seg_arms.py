@@ -1,6 +1,7 @@
 """The optional arms of benchmarks/semi_seg.py build what they promise:
 ``fixmatch+oracle``, FixMatch whose pseudo-labels are the unlabelled scenes'
-true masks and nothing else changed, and ``fixmatch+ema-burn``."""
+true masks and nothing else changed, ``fixmatch+ema-burn`` and its
+``+flex`` arms."""
 import torch
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
@@ -76,6 +77,19 @@ def test_ema_burn_in_arm_adds_the_teacher_and_its_hook(tmp_path):
     assert cfg.custom_hooks == [dict(type='MeanTeacherHook')]
     assert cfg.model.segmentor == plain.model.segmentor
     assert cfg.train_dataloader == plain.train_dataloader
+
+
+def test_flex_arms_add_only_the_strategy_and_sar(tmp_path):
+    ema = arm('fixmatch+ema-burn', tmp_path)
+    flex = arm('fixmatch+ema-burn+flex', tmp_path)
+    flex_sar = arm('fixmatch+ema-burn+flex+sar', tmp_path)
+    assert flex.model == dict(
+        ema.model,
+        pseudo_label=dict(type='FlexMatchThreshold', prior_norm=True))
+    assert flex_sar.model == dict(flex.model, sar=dict())
+    for cfg in (flex, flex_sar):
+        assert cfg.custom_hooks == ema.custom_hooks
+        assert cfg.train_dataloader == ema.train_dataloader
 
 
 def test_default_arms_are_the_issue_arms():
