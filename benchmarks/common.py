@@ -53,7 +53,7 @@ SEMI_BASELINES = {
     'fixmatch+sar': 'supervised+sar',
     'fixmatch+lt+sar': 'supervised+sar',
     'fixmatch+lt-floor+sar': 'supervised+sar',
-    'fixmatch+ema-burn+flex+sar': 'supervised+sar',
+    'fixmatch+ema-burn+sar': 'supervised+sar',
     'unimatch+sar': 'supervised+sar',
 }
 

@@ -24,7 +24,7 @@ top of FixMatch.
      (``AdaptiveEqualization``);
    - optionally ``fixmatch+ema-burn`` (for ``--iters 3000``): pseudo-labels
      from the EMA teacher after a burn-in (:data:`EMA_BURN_IN`);
-     ``fixmatch+ema-burn+flex`` and ``fixmatch+ema-burn+flex+sar`` add
+     ``fixmatch+ema-burn+sar`` adds SAR, ``fixmatch+ema-burn+flex``
      FlexMatch's class-wise thresholds (:data:`FLEX_STRATEGY`);
    - optionally ``fixmatch+oracle``: a diagnostic, FixMatch with the
      ground truth as pseudo-labels (``semi_oracle.py``), the ceiling of
@@ -128,17 +128,16 @@ ARMS = {
                                dict(semi_train_cfg=EMA_BURN_IN,
                                     pseudo_label=FLEX_STRATEGY),
                                MEAN_TEACHER),
-    'fixmatch+ema-burn+flex+sar': ('fixmatch-',
-                                   dict(semi_train_cfg=EMA_BURN_IN,
-                                        pseudo_label=FLEX_STRATEGY,
-                                        sar=dict()), MEAN_TEACHER),
+    'fixmatch+ema-burn+sar': ('fixmatch-',
+                              dict(semi_train_cfg=EMA_BURN_IN, sar=dict()),
+                              MEAN_TEACHER),
     'unimatch': ('unimatch-', {}),
     'unimatch+sar': ('unimatch-', dict(sar=dict())),
 }
 DEFAULT_ARMS = [
     arm for arm in ARMS if not arm.startswith('unimatch')
     and not arm.endswith(('floor', 'floor+sar', 'ael', 'oracle', 'burn',
-                          'flex', 'flex+sar'))
+                          'burn+sar', 'flex'))
 ]
 #: Where every arm's backbone starts: from nothing, or from SimCLR
 #: pre-training on the train scenes without their labels (the "fair start",

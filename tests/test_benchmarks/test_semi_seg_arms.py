@@ -1,7 +1,7 @@
 """The optional arms of benchmarks/semi_seg.py build what they promise:
 ``fixmatch+oracle``, FixMatch whose pseudo-labels are the unlabelled scenes'
 true masks and nothing else changed, ``fixmatch+ema-burn`` and its
-``+flex`` arms."""
+``+flex`` and ``+sar`` arms."""
 import torch
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
@@ -79,15 +79,15 @@ def test_ema_burn_in_arm_adds_the_teacher_and_its_hook(tmp_path):
     assert cfg.train_dataloader == plain.train_dataloader
 
 
-def test_flex_arms_add_only_the_strategy_and_sar(tmp_path):
+def test_ema_burn_in_variants_add_only_their_strategy_or_sar(tmp_path):
     ema = arm('fixmatch+ema-burn', tmp_path)
     flex = arm('fixmatch+ema-burn+flex', tmp_path)
-    flex_sar = arm('fixmatch+ema-burn+flex+sar', tmp_path)
+    sar = arm('fixmatch+ema-burn+sar', tmp_path)
     assert flex.model == dict(
         ema.model,
         pseudo_label=dict(type='FlexMatchThreshold', prior_norm=True))
-    assert flex_sar.model == dict(flex.model, sar=dict())
-    for cfg in (flex, flex_sar):
+    assert sar.model == dict(ema.model, sar=dict())
+    for cfg in (flex, sar):
         assert cfg.custom_hooks == ema.custom_hooks
         assert cfg.train_dataloader == ema.train_dataloader
 
