@@ -1,14 +1,16 @@
 """The optional arms of benchmarks/semi_seg.py build what they promise:
 ``fixmatch+oracle``, FixMatch whose pseudo-labels are the unlabelled scenes'
 true masks and nothing else changed, ``fixmatch+ema-burn`` and its
-``+flex`` and ``+sar`` arms."""
+``+flex`` and ``+sar`` arms; and ``--decoder deeplabv3plus`` swaps the
+decoder of every arm alike and nothing else."""
+import pytest
 import torch
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
-from benchmarks.semi_seg import ARMS, DEFAULT_ARMS
+from benchmarks.semi_seg import ARMS, DEFAULT_ARMS, run_name, stride_ceiling
 from tests.utils import semi_seg_arm as arm
 from tests.utils import training_batches
 
@@ -98,3 +100,46 @@ def test_default_arms_are_the_issue_arms():
         'fixmatch+sar', 'fixmatch+lt', 'fixmatch+lt+sar'
     ]
     assert set(DEFAULT_ARMS) < set(ARMS)
+
+
+def test_deeplabv3plus_swaps_only_the_decoder_of_every_arm(tmp_path):
+    fcn = {a: arm(a, tmp_path) for a in ('supervised', 'fixmatch+ema-burn')}
+    dlv3 = {a: arm(a, tmp_path, decoder='deeplabv3plus') for a in fcn}
+    supervised, semi = dlv3['supervised'], dlv3['fixmatch+ema-burn']
+    # the semi-supervised arm still contains the supervised one
+    assert semi.model.segmentor == supervised.model
+    head = supervised.model.decode_head
+    assert head.type == 'DepthwiseSeparableASPPHead'
+    # ASPP on the last stage (128 channels, stride 8), fused with the first
+    # stage's 16 channels at stride 4
+    assert (head.in_index, head.in_channels) == (3, 128)
+    assert head.c1_in_channels == 16 and head.num_classes == 11
+
+    def without_head(model):
+        return {k: v for k, v in model.items() if k != 'decode_head'}
+
+    assert without_head(supervised.model) == without_head(
+        fcn['supervised'].model)
+    assert without_head(semi.model.segmentor) == without_head(
+        fcn['fixmatch+ema-burn'].model.segmentor)
+    assert dict(semi.model, segmentor=None) == dict(
+        fcn['fixmatch+ema-burn'].model, segmentor=None)
+    for name, cfg in dlv3.items():
+        assert cfg.train_dataloader == fcn[name].train_dataloader
+        assert cfg.get('custom_hooks') == fcn[name].get('custom_hooks')
+    assert run_name('1_8', 'fixmatch', 'scratch', 'deeplabv3plus') == \
+        'deeplabv3plus/1_8/fixmatch'
+    assert run_name('1_8', 'fixmatch', 'simclr', 'deeplabv3plus') == \
+        'simclr/deeplabv3plus/1_8/fixmatch'
+
+
+def test_stride_ceiling_on_hand_made_masks():
+    # one scene, 4 x 4: class 1 in the first column, 2 in the next two
+    masks = torch.tensor([[[1, 2, 2, 0]] * 4])
+    assert stride_ceiling(masks, 1) == 100
+    # one cell at stride 4: shares 1/4, 1/2, 1/4 -> all of it class 2;
+    # IoU 0 for 1 and 0, 8 / 16 for 2
+    assert stride_ceiling(masks, 4) == pytest.approx(100 * 0.5 / 3)
+    # classes absent from masks and prediction do not count
+    assert stride_ceiling(masks, 4, num_classes=11) == pytest.approx(
+        100 * 0.5 / 3)
