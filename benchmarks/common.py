@@ -49,6 +49,8 @@ SEMI_BASELINES = {
     'fixmatch+oracle': 'supervised',
     'fixmatch+ema-burn': 'supervised',
     'fixmatch+ema-burn+flex': 'supervised',
+    'fixmatch+ema-burn+lt': 'supervised',
+    'fixmatch+ema-burn+lt-floor': 'supervised',
     'unimatch': 'supervised',
     'fixmatch+sar': 'supervised+sar',
     'fixmatch+lt+sar': 'supervised+sar',

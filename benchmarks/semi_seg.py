@@ -25,7 +25,9 @@ top of FixMatch.
    - optionally ``fixmatch+ema-burn`` (for ``--iters 3000``): pseudo-labels
      from the EMA teacher after a burn-in (:data:`EMA_BURN_IN`);
      ``fixmatch+ema-burn+sar`` adds SAR, ``fixmatch+ema-burn+flex``
-     FlexMatch's class-wise thresholds (:data:`FLEX_STRATEGY`);
+     FlexMatch's class-wise thresholds (:data:`FLEX_STRATEGY`),
+     ``fixmatch+ema-burn+lt`` and ``+lt-floor`` the ``+lt`` strategies on
+     the burnt-in teacher;
    - optionally ``fixmatch+oracle``: a diagnostic, FixMatch with the
      ground truth as pseudo-labels (``semi_oracle.py``), the ceiling of
      any pseudo-labelling strategy under this pipeline and schedule;
@@ -137,6 +139,13 @@ ARMS = {
                                dict(semi_train_cfg=EMA_BURN_IN,
                                     pseudo_label=FLEX_STRATEGY),
                                MEAN_TEACHER),
+    'fixmatch+ema-burn+lt': ('fixmatch-',
+                             dict(semi_train_cfg=EMA_BURN_IN,
+                                  pseudo_label=LT_STRATEGY), MEAN_TEACHER),
+    'fixmatch+ema-burn+lt-floor': ('fixmatch-',
+                                   dict(semi_train_cfg=EMA_BURN_IN,
+                                        pseudo_label=LT_FLOOR_STRATEGY),
+                                   MEAN_TEACHER),
     'fixmatch+ema-burn+sar': ('fixmatch-',
                               dict(semi_train_cfg=EMA_BURN_IN, sar=dict()),
                               MEAN_TEACHER),

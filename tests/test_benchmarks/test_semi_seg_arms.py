@@ -85,11 +85,18 @@ def test_ema_burn_in_variants_add_only_their_strategy_or_sar(tmp_path):
     ema = arm('fixmatch+ema-burn', tmp_path)
     flex = arm('fixmatch+ema-burn+flex', tmp_path)
     sar = arm('fixmatch+ema-burn+sar', tmp_path)
+    lt = arm('fixmatch+ema-burn+lt', tmp_path)
+    floor = arm('fixmatch+ema-burn+lt-floor', tmp_path)
     assert flex.model == dict(
         ema.model,
         pseudo_label=dict(type='FlexMatchThreshold', prior_norm=True))
     assert sar.model == dict(ema.model, sar=dict())
-    for cfg in (flex, sar):
+    assert lt.model == dict(ema.model,
+                            pseudo_label=dict(type='DistributionMatching'))
+    assert floor.model == dict(
+        ema.model,
+        pseudo_label=dict(type='DistributionMatching', min_threshold=0.95))
+    for cfg in (flex, sar, lt, floor):
         assert cfg.custom_hooks == ema.custom_hooks
         assert cfg.train_dataloader == ema.train_dataloader
 
