@@ -56,6 +56,7 @@ SEMI_BASELINES = {
     'fixmatch+lt+sar': 'supervised+sar',
     'fixmatch+lt-floor+sar': 'supervised+sar',
     'fixmatch+ema-burn+sar': 'supervised+sar',
+    'fixmatch+ema-burn+lt+sar': 'supervised+sar',
     'unimatch+sar': 'supervised+sar',
 }
 

@@ -27,7 +27,8 @@ top of FixMatch.
      ``fixmatch+ema-burn+sar`` adds SAR, ``fixmatch+ema-burn+flex``
      FlexMatch's class-wise thresholds (:data:`FLEX_STRATEGY`),
      ``fixmatch+ema-burn+lt`` and ``+lt-floor`` the ``+lt`` strategies on
-     the burnt-in teacher;
+     the burnt-in teacher, ``fixmatch+ema-burn+lt+sar`` the first with
+     SAR;
    - optionally ``fixmatch+oracle``: a diagnostic, FixMatch with the
      ground truth as pseudo-labels (``semi_oracle.py``), the ceiling of
      any pseudo-labelling strategy under this pipeline and schedule;
@@ -146,6 +147,10 @@ ARMS = {
                                    dict(semi_train_cfg=EMA_BURN_IN,
                                         pseudo_label=LT_FLOOR_STRATEGY),
                                    MEAN_TEACHER),
+    'fixmatch+ema-burn+lt+sar': ('fixmatch-',
+                                 dict(semi_train_cfg=EMA_BURN_IN,
+                                      pseudo_label=LT_STRATEGY,
+                                      sar=dict()), MEAN_TEACHER),
     'fixmatch+ema-burn+sar': ('fixmatch-',
                               dict(semi_train_cfg=EMA_BURN_IN, sar=dict()),
                               MEAN_TEACHER),

@@ -96,6 +96,8 @@ def test_ema_burn_in_variants_add_only_their_strategy_or_sar(tmp_path):
     assert floor.model == dict(
         ema.model,
         pseudo_label=dict(type='DistributionMatching', min_threshold=0.95))
+    assert arm('fixmatch+ema-burn+lt+sar', tmp_path).model == dict(
+        lt.model, sar=dict())
     for cfg in (flex, sar, lt, floor):
         assert cfg.custom_hooks == ema.custom_hooks
         assert cfg.train_dataloader == ema.train_dataloader
