@@ -206,13 +206,15 @@ def training_batches(cfg, cwd, count=1) -> list:
         os.chdir(before)
 
 
-def semi_seg_arm(name, tmp_path, checkpoint=None, decoder='fcn'):
-    """The config of a ``benchmarks/semi_seg.py`` arm at 1/8, as the
-    benchmark writes it (with ``checkpoint``: its backbone's weights)."""
+def semi_seg_arm(name, tmp_path, checkpoint=None, decoder='fcn',
+                 split='1_8'):
+    """The config of a ``benchmarks/semi_seg.py`` arm (at 1/8 by default),
+    as the benchmark writes it (with ``checkpoint``: its backbone's
+    weights)."""
     from mmengine.config import Config
 
     from benchmarks.semi_seg import arm_config
-    base, extra = arm_config('1_8', name, checkpoint, decoder)
-    path = Path(tmp_path) / f'{decoder}_{name}.py'
+    base, extra = arm_config(split, name, checkpoint, decoder)
+    path = Path(tmp_path) / f'{decoder}_{split}_{name}.py'
     path.write_text(f"_base_ = ['{base}']\n{extra}\n")
     return Config.fromfile(path)

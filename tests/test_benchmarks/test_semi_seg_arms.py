@@ -1,18 +1,20 @@
 """The optional arms of benchmarks/semi_seg.py build what they promise:
 ``fixmatch+oracle``, FixMatch whose pseudo-labels are the unlabelled scenes'
 true masks and nothing else changed, ``fixmatch+ema-burn`` and its
-``+flex`` and ``+sar`` arms; and ``--decoder deeplabv3plus`` swaps the
-decoder of every arm alike and nothing else."""
+``+flex``, ``+lt`` and ``+sar`` arms; ``--decoder deeplabv3plus`` swaps the
+decoder of every arm alike and nothing else; and the 3,000-iteration
+configs under configs/semi/ are the arms the benchmark measured."""
 import pytest
 import torch
+from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 from benchmarks.semi_seg import ARMS, DEFAULT_ARMS, run_name, stride_ceiling
+from tests.utils import SEMI_CONFIGS, training_batches
 from tests.utils import semi_seg_arm as arm
-from tests.utils import training_batches
 
 
 def test_only_the_model_and_the_unlabelled_masks_change(tmp_path):
@@ -152,3 +154,33 @@ def test_stride_ceiling_on_hand_made_masks():
     # classes absent from masks and prediction do not count
     assert stride_ceiling(masks, 4, num_classes=11) == pytest.approx(
         100 * 0.5 / 3)
+
+
+@pytest.mark.parametrize('config, name, split', [
+    ('fcn_r18-d8_1xb8-3k_lt-digit-scenes-1-8-64x64', 'supervised', '1_8'),
+    ('fcn_r18-d8_1xb8-3k_lt-digit-scenes-1-4-64x64', 'supervised', '1_4'),
+    ('fixmatch-ema-dm-fcn_r18-d8_1xb8-3k_lt-digit-scenes-1-8-64x64',
+     'fixmatch+ema-burn+lt', '1_8'),
+    ('fixmatch-ema-dm-fcn_r18-d8_1xb8-3k_lt-digit-scenes-1-4-64x64',
+     'fixmatch+ema-burn+lt', '1_4'),
+    ('fixmatch-ema-dm-sar-fcn_r18-d8_1xb8-3k_lt-digit-scenes-1-8-64x64',
+     'fixmatch+ema-burn+lt+sar', '1_8'),
+])
+def test_3k_configs_are_the_measured_arms(config, name, split, tmp_path):
+    """What the configs recommend is what the benchmark measured at
+    ``--iters 3000``."""
+    cfg = Config.fromfile(SEMI_CONFIGS / f'{config}.py')
+    measured = arm(name, tmp_path, split=split)
+    assert cfg.model == measured.model
+    assert cfg.get('custom_hooks') == measured.get('custom_hooks')
+    assert cfg.train_dataloader == measured.train_dataloader
+    assert cfg.train_cfg.max_iters == cfg.train_cfg.val_interval == 3000
+    assert cfg.param_scheduler == [
+        dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=3000,
+             by_epoch=False)
+    ]
+    if 'segmentor' in cfg.model:  # contains the supervised 3k baseline
+        supervised = Config.fromfile(
+            SEMI_CONFIGS / (config.replace('fixmatch-ema-dm-sar-', '')
+                            .replace('fixmatch-ema-dm-', '') + '.py')).model
+        assert cfg.model.segmentor == supervised
