@@ -320,6 +320,7 @@ def stride_ceiling(masks, stride, num_classes=11):
     class shares, upsampled bilinearly as mmseg resizes logits, then the
     argmax. Classes in neither the masks nor the prediction are left out,
     as in mmseg's mIoU."""
+    from mmseg.evaluation import IoUMetric
     shares = torch.nn.functional.one_hot(masks, num_classes).permute(
         0, 3, 1, 2).float()
     pred = torch.nn.functional.interpolate(
@@ -327,9 +328,8 @@ def stride_ceiling(masks, stride, num_classes=11):
         size=masks.shape[-2:],
         mode='bilinear',
         align_corners=False).argmax(1)
-    inter = torch.bincount(masks[pred == masks], minlength=num_classes)
-    union = torch.bincount(masks.flatten(), minlength=num_classes) + \
-        torch.bincount(pred.flatten(), minlength=num_classes) - inter
+    inter, union, _, _ = IoUMetric.intersect_and_union(
+        pred, masks, num_classes, ignore_index=255)
     present = union > 0
     return 100 * (inter[present] / union[present]).mean().item()
 
@@ -540,7 +540,14 @@ def paired_section(results):
 
 def train_sections(args):
     runs = train_all(args)
-    report, sections = {}, []
+    masks = val_masks()
+    report, sections = {}, [
+        'What the output stride alone allows: a perfect map at stride 8 '
+        "(the FCN's), upsampled as mmseg does, scores "
+        f'{stride_ceiling(masks, 8):.2f} mIoU on the val scenes; at '
+        "stride 4 (DeepLabV3+'s decoder) "
+        f'{stride_ceiling(masks, 4):.2f}.', ''
+    ]
     for split in args.splits:
         # with --report-only, the arms every seed of which has finished
         results = {
@@ -572,14 +579,6 @@ def train_sections(args):
             f'semi-supervised arms add 8 unlabelled ones. Groups: the train '
             f"split's class thirds by pixel frequency ({group_names()}).",
             '', table, ''
-        ]
-        masks = val_masks()
-        sections += [
-            'What the output stride alone allows: a perfect map at stride 8 '
-            "(the FCN's), upsampled as mmseg does, scores "
-            f'{stride_ceiling(masks, 8):.2f} mIoU on the val scenes; at '
-            "stride 4 (DeepLabV3+'s decoder) "
-            f'{stride_ceiling(masks, 4):.2f}.', ''
         ]
         if missing:
             sections += [f'Not run at this split: {", ".join(missing)}.', '']
