@@ -78,6 +78,30 @@ def count_class_pixels(labels: Tensor,
                                torch.ones_like(binned))[:num_classes]
 
 
+STRATIFIED_FIX = ('make the split with `python '
+                  'tools/dataset_converters/make_splits.py --stratified`, '
+                  'which gives every class a labelled sample')
+
+
+def unlabelled_classes(counts: Sequence[int],
+                       class_names: Optional[Sequence[str]] = None
+                       ) -> List[str]:
+    """The classes with no labelled pixel (or image) in a split.
+
+    Args:
+        counts (Sequence[int]): Labelled pixels (or images) per class.
+        class_names (Sequence[str], optional): Their names; without them
+            a class is named by its index.
+
+    Returns:
+        list[str]: The names (or indices, as strings) of the classes whose
+        count is 0, in class order; empty when every class is labelled.
+    """
+    names = list(class_names) if class_names is not None else \
+        [str(c) for c in range(len(counts))]
+    return [name for name, n in zip(names, counts) if n == 0]
+
+
 @dataclass
 class ClassStats:
     """The content of a class-statistics file (see the module docstring).

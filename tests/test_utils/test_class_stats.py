@@ -7,6 +7,7 @@ import torch
 
 from sar_mm.utils import (ClassStats, UserInputError, count_class_pixels,
                           load_class_groups, split_groups)
+from sar_mm.utils.class_stats import unlabelled_classes
 
 
 def test_count_class_pixels_skips_ignore_and_out_of_range():
@@ -129,3 +130,10 @@ def test_check_classes_names_both_numbers(tmp_path):
             match="name class 2 'bike', but the data calls it "
             "'bicycle'"):
         stats.check_classes(3, 'the data', ('road', 'car', 'bicycle'))
+
+
+def test_unlabelled_classes_names_the_zero_counts():
+    names = ('zero', 'one', 'two', 'three')
+    assert unlabelled_classes([5, 0, 3, 0], names) == ['one', 'three']
+    assert unlabelled_classes([5, 0, 3, 0]) == ['1', '3']
+    assert unlabelled_classes([1, 2, 3, 4], names) == []
