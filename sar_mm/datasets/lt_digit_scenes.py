@@ -7,8 +7,8 @@ from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
 from .digits import DIGIT_NAMES, NUM_DIGIT_CLASSES, load_digit_split, upscale
-from .split_files import (labelled_count, nested_labelled, split_line,
-                          write_split_pair)
+from .split_files import (covering_samples, labelled_count, nested_labelled,
+                          split_line, write_split_pair)
 
 _FORMAT_VERSION = 1
 #: Labelled fractions 1/k whose split files are written next to the scenes.
@@ -111,21 +111,36 @@ def write_lt_digit_scenes_splits(data_root: str, num_train: int,
     ``img_dir/train/<name> ann_dir/train/<name>`` relative to ``data_root``.
     The labelled scenes of ``1/k`` are the first ``num_train // k`` of one
     seeded permutation, so the splits are nested (1/16 within 1/8 ...), and
-    the unlabelled list is the rest. Deterministic: a function of
-    ``num_train`` and ``seed`` only. Written into a private folder and
-    renamed into place, so concurrent processes never see half a split.
+    the unlabelled list is the rest; but every split labels every class
+    (as ``make_splits.py --stratified`` does): the earliest scene of the
+    permutation holding a class that the first ones miss takes the place
+    of the last one (:func:`~.split_files.covering_samples`; a split with
+    fewer scenes than that needs labels the rarest classes first). A split
+    that already labels every class is the plain permutation prefix.
+    Deterministic: a function of the scenes, ``num_train`` and ``seed``.
+    Written into a private folder and renamed into place, so concurrent
+    processes never see half a split.
     """
+    import cv2
     target = osp.join(data_root, 'splits')
     if osp.isdir(target):
         return
     order = np.random.RandomState(seed * 1000 + 2).permutation(num_train)
+    names = [f'train_{i:05d}.png' for i in range(num_train)]
     lines = [
-        split_line(f'img_dir/train/train_{i:05d}.png',
-                   f'ann_dir/train/train_{i:05d}.png', '')
-        for i in range(num_train)
+        split_line(f'img_dir/train/{name}', f'ann_dir/train/{name}', '')
+        for name in names
     ]
+    num_classes = len(LTDigitScenes.METAINFO['classes'])
+    present = np.stack([
+        np.bincount(
+            cv2.imread(osp.join(data_root, 'ann_dir', 'train', name),
+                       cv2.IMREAD_UNCHANGED).ravel(),
+            minlength=num_classes)[:num_classes] > 0 for name in names
+    ])
     counts = {k: labelled_count(num_train, 1 / k) for k in SPLIT_DENOMINATORS}
-    labelled = nested_labelled(order.tolist(), list(counts.values()))
+    labelled = nested_labelled(order.tolist(), list(counts.values()),
+                               covering_samples(present, order.tolist()))
     tmp = f'{target}.tmp-{os.getpid()}'
     shutil.rmtree(tmp, ignore_errors=True)
     for k, count in counts.items():

@@ -11,6 +11,8 @@ import os
 import os.path as osp
 from typing import Dict, List, Sequence, Tuple
 
+import numpy as np
+
 LABELLED_FILE = 'labeled.txt'
 UNLABELLED_FILE = 'unlabeled.txt'
 
@@ -38,6 +40,33 @@ def labelled_count(num_samples: int, fraction: float) -> int:
     return max(1, int(num_samples * fraction))
 
 
+def covering_samples(present: np.ndarray, order: Sequence[int]) -> List[int]:
+    """Samples that together hold every class present in any of them: for
+    each class, rarest first, the earliest sample of ``order`` holding it,
+    unless an earlier pick already does.
+
+    A split whose first samples in ``order`` already hold every class
+    contains all of them, so giving them to :func:`nested_labelled` as
+    ``must_have`` leaves such a split as it was.
+
+    Args:
+        present (np.ndarray): ``(num_samples, num_classes)`` bool, whether
+            a sample's label map holds a class.
+        order (Sequence[int]): Every sample index, in a seeded random order.
+
+    Returns:
+        list[int]: The picked sample indices, in the order picked.
+    """
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[np.asarray(order)] = np.arange(len(order))
+    picked = []
+    for c in np.argsort(present.sum(0), kind='stable'):
+        holders = np.flatnonzero(present[:, c])
+        if len(holders) and not present[picked, c].any():
+            picked.append(int(holders[rank[holders].argmin()]))
+    return picked
+
+
 def nested_labelled(order: Sequence[int], counts: Sequence[int],
                     must_have: Sequence[int] = ()) -> Dict[int, List[int]]:
     """Labelled samples of several sizes, each split inside the larger
@@ -47,7 +76,8 @@ def nested_labelled(order: Sequence[int], counts: Sequence[int],
         order (Sequence[int]): Every sample index, in a seeded random order.
         counts (Sequence[int]): The labelled set sizes.
         must_have (Sequence[int]): Samples every labelled set holds (e.g.
-            one per class); at most ``min(counts)`` of them.
+            one per class, :func:`covering_samples`); a set smaller than
+            them holds their first ones.
 
     Returns:
         dict[int, list[int]]: The labelled indices of each count.
