@@ -3,15 +3,12 @@ as its ``LoadAnnotations`` reads them (``reduce_zero_label`` and
 ``label_map`` applied, no augmentation). ``class_stats.py`` sums them into
 class statistics, ``make_splits.py`` uses them to give every class a
 labelled sample."""
-import functools
-from typing import Dict, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
-import torch
-from mmengine.utils import track_parallel_progress, track_progress
 from mmseg.registry import TRANSFORMS
 
-from ..utils.class_stats import count_class_pixels
+from ..datasets.mask_check import check_masks
 
 
 def find_load_annotations(dataset_cfg: dict) -> dict:
@@ -29,21 +26,13 @@ def find_load_annotations(dataset_cfg: dict) -> dict:
     return dict(type='LoadAnnotations')
 
 
-def count_image(data_info: dict, load_annotations, num_classes: int,
-                ignore_index: int) -> Tuple[np.ndarray, Dict[int, int]]:
-    """Class pixels of one label map, and its out-of-range values."""
-    results = load_annotations(dict(data_info, seg_fields=[]))
-    seg = torch.from_numpy(results['gt_seg_map'].astype(np.int64))
-    counts = count_class_pixels(seg, num_classes, ignore_index).numpy()
-    stray = seg[(seg >= num_classes) & (seg != ignore_index)]
-    values, stray_counts = torch.unique(stray, return_counts=True)
-    return counts, dict(zip(values.tolist(), stray_counts.tolist()))
-
-
 def count_label_maps(data_infos: List[dict], dataset_cfg: dict,
                      num_classes: int, ignore_index: int,
                      nproc: int = 1) -> List[Tuple[np.ndarray, dict]]:
-    """:func:`count_image` of every sample, in ``nproc`` processes.
+    """Class pixels and stray values of every mask, read in ``nproc``
+    processes by :func:`~sar_mm.datasets.mask_check.check_masks`, which
+    refuses masks that cannot be counted (colour images, another size than
+    their image).
 
     Args:
         data_infos (list[dict]): The samples (``get_data_info``).
@@ -57,19 +46,9 @@ def count_label_maps(data_infos: List[dict], dataset_cfg: dict,
         list[tuple]: Per sample, its class pixel counts and stray values.
     """
     load_annotations = TRANSFORMS.build(find_load_annotations(dataset_cfg))
-    task = functools.partial(
-        count_image,
-        load_annotations=load_annotations,
-        num_classes=num_classes,
-        ignore_index=ignore_index)
-    if nproc > 1:
-        return track_parallel_progress(
-            task,
-            data_infos,
-            nproc,
-            initializer=torch.set_num_threads,
-            initargs=(1, ))
-    return track_progress(task, data_infos)
+    reports = check_masks(data_infos, load_annotations, num_classes,
+                          ignore_index, nproc=nproc, allow_stray=True)
+    return [(r.counts, r.stray) for r in reports]
 
 
 def labelled_pixel_counts(dataset) -> Optional[List[int]]:
@@ -93,8 +72,12 @@ def labelled_pixel_counts(dataset) -> Optional[List[int]]:
                      if type(t).__name__ == 'LoadAnnotations'), None)
         load = load or TRANSFORMS.build(dict(type='LoadAnnotations'))
         ignore_index = getattr(member, 'ignore_index', 255)
-        for i in range(len(member)):
-            counts, _ = count_image(member.get_data_info(i), load,
-                                    num_classes, ignore_index)
-            total += counts
+        reports = check_masks(
+            [member.get_data_info(i) for i in range(len(member))],
+            load,
+            num_classes,
+            ignore_index,
+            where=f'the training set ({type(member).__name__})',
+            allow_stray=True)
+        total += sum(r.counts for r in reports)
     return total.tolist()

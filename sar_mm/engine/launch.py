@@ -195,6 +195,32 @@ def _check_data_roots(datasets) -> None:
         f'--cfg-options {options}')
 
 
+def _missing_masks_message(path: str, dataset, data_list: list,
+                           missing: list) -> str:
+    """Why listed masks are missing: masks listed as images (their names
+    end in ``seg_map_suffix``, which ``img_suffix`` matches too, as with
+    masks stored beside their images), or masks that are not there."""
+    kind = type(dataset).__name__
+    seg_suffix = getattr(dataset, 'seg_map_suffix', None)
+    img_suffix = getattr(dataset, 'img_suffix', None)
+    as_images = [
+        info['img_path'] for info in data_list
+        if seg_suffix and seg_suffix != img_suffix
+        and info['img_path'].endswith(seg_suffix)
+    ]
+    if as_images:
+        return (f'{len(as_images)} mask(s) are listed as images of {path} '
+                f'({kind}), e.g. {as_images[0]}: img_suffix={img_suffix!r} '
+                f'also matches seg_map_suffix={seg_suffix!r}, so the masks '
+                f'are read as images and their own masks ({missing[0]}) are '
+                f'looked for. Keep the masks in a folder of their own '
+                f'(data_prefix=dict(img_path=..., seg_map_path=...)), or '
+                f'give the images a suffix the masks do not end in (e.g. '
+                f"img_suffix='_img.png').")
+    return (f'{len(missing)} image(s) of {path} ({kind}) have no mask, e.g. '
+            f'{missing[:3]}. Add them or remove the images.')
+
+
 def check_datasets(cfg: Config) -> None:
     """Fail early, with one line, on datasets that cannot work.
 
@@ -233,9 +259,7 @@ def check_datasets(cfg: Config) -> None:
         ]
         if missing:
             raise UserInputError(
-                f'{len(missing)} image(s) of {path} ({ds.get("type")}) have '
-                f'no annotation file, e.g. {missing[:3]}. Add them or remove '
-                f'the images.')
+                _missing_masks_message(path, dataset, data_list, missing))
         listed.append((dataset, data_list))
         loaders.setdefault(path.split('.')[0], []).append(dataset)
     check_disjoint_splits(listed)

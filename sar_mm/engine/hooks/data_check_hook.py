@@ -8,11 +8,14 @@ from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS as PRETRAIN_HOOKS
+from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.models.decode_heads import STDCHead
 from mmseg.models.losses import CrossEntropyLoss
 from mmseg.registry import HOOKS as SEG_HOOKS
+from mmseg.structures import SegDataSample
 from torch import nn
 
+from ...datasets.mask_check import check_masks
 from ...models.utils import check_label_range, out_of_range
 from ...utils.errors import UserInputError
 
@@ -63,13 +66,40 @@ def classifier_heads(model: nn.Module) -> Iterator[Tuple[str, nn.Module]]:
                 yield path, head
 
 
+def mask_datasets(dataset, path: str) -> Iterator[Tuple[str, object, object]]:
+    """``(config path, dataset, its LoadAnnotations)`` of every dataset
+    under ``dataset`` (through ``ConcatDataset``, ``RepeatDataset`` and
+    the like) whose pipeline loads masks: not the unlabelled parts of a
+    semi-supervised set (``LoadEmptySegMap``), nor classification sets."""
+    transforms = getattr(getattr(dataset, 'pipeline', None), 'transforms', [])
+    load = next((t for t in transforms if isinstance(t, LoadAnnotations)),
+                None)
+    if load is not None:
+        yield path, dataset, load
+        return
+    for i, member in enumerate(getattr(dataset, 'datasets', [])):
+        yield from mask_datasets(member, f'{path}.datasets.{i}')
+    if hasattr(dataset, 'dataset'):
+        yield from mask_datasets(dataset.dataset, f'{path}.dataset')
+
+
 @SEG_HOOKS.register_module()
 @PRETRAIN_HOOKS.register_module()
 class DataCheckHook(Hook):
     """Check the data against the model before it can fail obscurely.
 
     Before training and testing: the model's heads have as many classes as
-    the dataset (STDC's 2-class boundary head excepted). Before every
+    the dataset (STDC's 2-class boundary head excepted), and every mask of
+    every loader the run uses (train and val before training, test before
+    testing; labelled sets only) is single-channel, has its image's width
+    and height and holds classes or the ignore index only
+    (:func:`~sar_mm.datasets.mask_check.check_masks`, in the loader's
+    ``num_workers`` processes): a bad val mask stops the run before the
+    first iteration instead of at the first validation. Stray values in a
+    val or test mask are only warned about (the IoU metrics leave them
+    out). This reads every mask once, a few seconds per 1,000 masks
+    (``benchmarks/results/mask_check.md``); ``check_masks=False`` skips it
+    for datasets too large to read at every start. Before every
     training iteration, on the CPU batch (before it reaches the device):
     float inputs are finite, label maps are single-channel, every label is
     a class or the ignore index of every head that learns from it (mmseg
@@ -79,10 +109,11 @@ class DataCheckHook(Hook):
     After every iteration: every loss term is finite; the first NaN/inf is
     reported with its name instead of training on into NaN weights.
 
-    In validation and testing, label maps must be single-channel too, and
-    label values that are neither a class nor the ignore index, which
-    ``IoUMetric`` and ``LTIoUMetric`` leave out without a word, are counted
-    and reported in one warning at the end of the evaluation.
+    In validation and testing, label maps must be single-channel too, the
+    images of an mmseg batch must have one size (``SegDataPreProcessor``
+    asserts it), and label values that are neither a class nor the ignore
+    index, which ``IoUMetric`` and ``LTIoUMetric`` leave out without a word,
+    are counted and reported in one warning at the end of the evaluation.
 
     This is the only label check of a training step: the modules on the
     device never read a label back to the host to check it, which would
@@ -93,11 +124,18 @@ class DataCheckHook(Hook):
     train silently on garbage. ``tools/train.py`` and ``tools/test.py`` add
     this hook to every run (and check the datasets themselves before
     building the Runner, see :func:`sar_mm.engine.launch.check_datasets`).
+
+    Args:
+        check_masks (bool): Whether to read every mask at the start of a
+            run. Defaults to True.
     """
 
     priority = 'VERY_HIGH'
 
-    def __init__(self) -> None:
+    def __init__(self, check_masks: bool = True) -> None:
+        self.check_masks = check_masks
+        # loaders whose masks were read: val is checked once, not per round
+        self._checked_loaders = set()
         # stray label values of the running evaluation: value -> pixels
         self._stray: Counter = Counter()
         self._stray_maps = 0
@@ -143,17 +181,59 @@ class DataCheckHook(Hook):
             # PackSegInputs keeps an (H, W, 3) map as it is
             raise UserInputError(
                 f'label map {sample.metainfo.get("seg_map_path", "")} has '
-                f'shape {tuple(labels.shape)}, but a label map must be '
+                f'shape {tuple(labels.shape)} after the pipeline, but a label map must be '
                 f'single-channel: one class index per pixel, saved as a '
                 f'grayscale or palette PNG, not as an RGB image. Convert '
                 f'the annotations to class indices.')
         return labels
 
+    def _check_mask_files(self, runner, loader_name: str) -> None:
+        """:func:`check_masks` on every labelled dataset of a loader: an
+        error for any bad mask, a warning for stray values in val / test
+        masks."""
+        if not self.check_masks or loader_name in self._checked_loaders:
+            return
+        self._checked_loaders.add(loader_name)
+        loader = getattr(runner, loader_name)
+        evaluation = loader_name != 'train_dataloader'
+        for path, dataset, load in mask_datasets(loader.dataset,
+                                                 f'{loader_name}.dataset'):
+            num_classes = len(dataset.metainfo['classes'])
+            ignore_index = getattr(dataset, 'ignore_index', 255)
+            print_log(f'checking the masks of {path}', logger='current')
+            reports = check_masks(
+                [dataset.get_data_info(i) for i in range(len(dataset))],
+                load,
+                num_classes,
+                ignore_index,
+                where=f'{path} ({type(dataset).__name__})',
+                nproc=max(1, loader.num_workers),
+                allow_stray=evaluation)
+            stray = [r for r in reports if r.stray]
+            if stray:
+                print_log(
+                    f'{len(stray)} of {len(reports)} masks of {path} hold '
+                    f'label values that are neither a class in [0, '
+                    f'{num_classes}) nor the ignore index {ignore_index}, '
+                    f'e.g. {sorted(stray[0].stray)[:10]} in '
+                    f'{stray[0].path}; the IoU metrics leave them out. '
+                    f'Check num_classes, reduce_zero_label or label_map of '
+                    f'the dataset.',
+                    logger='current',
+                    level=logging.WARNING)
+
     def before_train(self, runner) -> None:
         self._check_classes(runner, 'train_dataloader')
+        self._check_mask_files(runner, 'train_dataloader')
+        if runner.val_loop is not None:
+            self._check_mask_files(runner, 'val_dataloader')
+
+    def before_val(self, runner) -> None:
+        self._check_mask_files(runner, 'val_dataloader')
 
     def before_test(self, runner) -> None:
         self._check_classes(runner, 'test_dataloader')
+        self._check_mask_files(runner, 'test_dataloader')
 
     def before_train_iter(self,
                           runner,
@@ -219,10 +299,14 @@ class DataCheckHook(Hook):
                 labels = torch.as_tensor(sample.gt_label)
             else:
                 continue
+            # a label map's values are the mask file's, an image label's
+            # the image's
+            source = sample.metainfo.get('seg_map_path') or \
+                sample.metainfo.get('img_path')
             for num_classes, ignore in sorted(rules, key=str):
                 check_label_range(labels, num_classes,
                                   () if ignore is None else (ignore, ),
-                                  sample.metainfo.get('img_path'))
+                                  source)
 
     def _count_stray_labels(self, runner, data_batch) -> None:
         heads = self._class_heads(runner)
@@ -262,12 +346,33 @@ class DataCheckHook(Hook):
                 logger='current',
                 level=logging.WARNING)
 
+    @staticmethod
+    def _check_batch_size(data_batch, split: str) -> None:
+        """mmseg's ``SegDataPreProcessor`` asserts one image size per
+        evaluation batch: say so in one line, with the fix."""
+        if not data_batch or 'data_samples' not in data_batch:
+            return
+        inputs, samples = data_batch.get('inputs'), data_batch['data_samples']
+        if not isinstance(inputs, list) or not samples or \
+                not isinstance(samples[0], SegDataSample):
+            return
+        sizes = {tuple(x.shape[-2:]) for x in inputs}
+        if len(sizes) > 1:
+            raise UserInputError(
+                f'the images of one {split} batch have different sizes '
+                f'{sorted(sizes)}, which mmseg cannot stack at {split} time. '
+                f'Set {split}_dataloader.batch_size=1 (e.g. --cfg-options '
+                f'{split}_dataloader.batch_size=1), or resize the images to '
+                f'one size in the {split} pipeline.')
+
     def before_val_iter(self, runner, batch_idx: int,
                         data_batch: Optional[dict] = None) -> None:
+        self._check_batch_size(data_batch, 'val')
         self._count_stray_labels(runner, data_batch)
 
     def before_test_iter(self, runner, batch_idx: int,
                          data_batch: Optional[dict] = None) -> None:
+        self._check_batch_size(data_batch, 'test')
         self._count_stray_labels(runner, data_batch)
 
     def after_val_epoch(self, runner, metrics=None) -> None:

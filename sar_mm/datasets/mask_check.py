@@ -1,0 +1,161 @@
+"""The masks of a segmentation dataset, checked once before anything counts
+or learns from them.
+
+A colour (RGB) mask, a mask of another size than its image, or one whose
+values are neither a class nor the ignore index otherwise surfaces only in
+the batch that draws it (for a val mask: at the first validation, hours
+into training), or as wrong class statistics. :func:`check_masks` reads
+every mask as the dataset's ``LoadAnnotations`` reads it
+(``reduce_zero_label`` and ``label_map`` applied), takes the channels and
+both sizes from the file headers (PIL opens lazily), and counts the values
+with one ``bincount`` per mask. :class:`~sar_mm.engine.hooks.DataCheckHook`
+runs it on every loader at the start of a run; ``class_stats.py``,
+``make_splits.py`` and the training set's class counts use its counts.
+"""
+import functools
+import os.path as osp
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+from mmengine.utils import track_parallel_progress, track_progress
+from PIL import Image
+
+from ..utils.errors import UserInputError
+
+#: Below this many masks per process a pool costs more than it saves.
+MIN_MASKS_PER_PROCESS = 64
+
+
+@dataclass
+class MaskReport:
+    """What :func:`read_mask` found in one mask.
+
+    Args:
+        path (str): The mask file.
+        counts (np.ndarray): Pixels of each class (int64, ``num_classes``).
+        stray (dict[int, int]): Label value -> pixels, for values that are
+            neither a class nor the ignore index.
+        problem (str, optional): Why the mask cannot be used at all (then
+            ``counts`` is empty).
+    """
+
+    path: str
+    counts: np.ndarray
+    stray: Dict[int, int] = field(default_factory=dict)
+    problem: Optional[str] = None
+
+
+def _header(path: str):
+    """``(mode, (width, height), bands)`` of an image file, from its header;
+    None for a remote file or one PIL cannot identify."""
+    if '://' in path:
+        return None
+    try:
+        with Image.open(path) as img:
+            return img.mode, img.size, len(img.getbands())
+    except OSError:
+        return None
+
+
+def read_mask(data_info: dict, load_annotations, num_classes: int,
+              ignore_index: int) -> MaskReport:
+    """Check and count one mask.
+
+    Args:
+        data_info (dict): The sample (``dataset.get_data_info(i)``), with
+            ``seg_map_path`` and ``img_path``.
+        load_annotations (callable): The dataset's ``LoadAnnotations``.
+        num_classes (int): Number of classes.
+        ignore_index (int): The label value that is no class.
+
+    Returns:
+        MaskReport: The class pixels and stray values, or the problem.
+    """
+    path = data_info['seg_map_path']
+    empty = np.zeros(0, np.int64)
+    mask = _header(path)
+    if mask is None and osp.isfile(path):
+        return MaskReport(path, empty, problem=(
+            f'the mask {path} is not an image PIL can read; save the masks '
+            f'as PNG files.'))
+    if mask is not None:
+        mode, (width, height), bands = mask
+        if bands != 1:
+            return MaskReport(path, empty, problem=(
+                f'the mask {path} has shape ({height}, {width}, {bands}) '
+                f'({mode} image), but a mask must be single-channel: one '
+                f'class index per pixel, saved as a grayscale or palette '
+                f'PNG, not as an RGB image. Convert the masks to class '
+                f'indices.'))
+        image = _header(data_info.get('img_path', ''))
+        if image is not None and image[1] != (width, height):
+            return MaskReport(path, empty, problem=(
+                f'the mask {path} is {width}x{height} pixels but its image '
+                f'{data_info["img_path"]} is {image[1][0]}x{image[1][1]}; '
+                f'a mask must have the same size as its image.'))
+    seg = load_annotations(dict(data_info, seg_fields=[]))['gt_seg_map']
+    # mmseg's LoadAnnotations gives uint8: a histogram of 256 bins at most
+    hist = np.bincount(seg.ravel(), minlength=num_classes).astype(np.int64)
+    if 0 <= ignore_index < len(hist):
+        hist[ignore_index] = 0
+    stray = {int(v): int(hist[v]) for v in np.flatnonzero(hist[num_classes:])
+             + num_classes}
+    return MaskReport(path, hist[:num_classes], stray)
+
+
+def check_masks(data_infos: Sequence[dict],
+                load_annotations,
+                num_classes: int,
+                ignore_index: int = 255,
+                where: str = 'the dataset',
+                nproc: int = 1,
+                allow_stray: bool = False) -> List[MaskReport]:
+    """:func:`read_mask` of every sample, with a progress bar, in ``nproc``
+    processes; one :class:`UserInputError` for unusable masks.
+
+    Args:
+        data_infos (Sequence[dict]): The samples; those without
+            ``seg_map_path`` are skipped.
+        load_annotations (callable): The dataset's ``LoadAnnotations``.
+        num_classes (int): Number of classes.
+        ignore_index (int): The label value that is no class.
+            Defaults to 255.
+        where (str): The dataset, for the message. Defaults to
+            'the dataset'.
+        nproc (int): Processes reading the masks. Defaults to 1.
+        allow_stray (bool): Whether values that are neither a class nor the
+            ignore index are only reported (``MaskReport.stray``) instead of
+            refused. Defaults to False.
+
+    Returns:
+        list[MaskReport]: One per sample with a mask, in order.
+
+    Raises:
+        UserInputError: Naming the first unusable mask, how many there are
+            and the fix.
+    """
+    infos = [info for info in data_infos if info.get('seg_map_path')]
+    task = functools.partial(
+        read_mask,
+        load_annotations=load_annotations,
+        num_classes=num_classes,
+        ignore_index=ignore_index)
+    nproc = min(nproc, len(infos) // MIN_MASKS_PER_PROCESS)
+    if nproc > 1:
+        reports = track_parallel_progress(
+            task, infos, nproc, chunksize=MIN_MASKS_PER_PROCESS // 4)
+    else:
+        reports = track_progress(task, infos) if infos else []
+    bad = [r for r in reports if r.problem] or \
+        ([] if allow_stray else [r for r in reports if r.stray])
+    if not bad:
+        return reports
+    first = bad[0]
+    problem = first.problem or (
+        f'the mask {first.path} holds label value(s) '
+        f'{sorted(first.stray)[:10]}, which are neither a class in [0, '
+        f'{num_classes}) nor the ignore index {ignore_index}. Check '
+        f'num_classes, reduce_zero_label or label_map of the dataset.')
+    raise UserInputError(f'{problem} ({len(bad)} of {len(infos)} masks of '
+                         f'{where} fail this check.)')
