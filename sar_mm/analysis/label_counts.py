@@ -28,7 +28,9 @@ def find_load_annotations(dataset_cfg: dict) -> dict:
 
 def count_label_maps(data_infos: List[dict], dataset_cfg: dict,
                      num_classes: int, ignore_index: int,
-                     nproc: int = 1) -> List[Tuple[np.ndarray, dict]]:
+                     nproc: int = 1,
+                     where: str = 'the dataset'
+                     ) -> List[Tuple[np.ndarray, dict]]:
     """Class pixels and stray values of every mask, read in ``nproc``
     processes by :func:`~sar_mm.datasets.mask_check.check_masks`, which
     refuses masks that cannot be counted (colour images, another size than
@@ -41,13 +43,15 @@ def count_label_maps(data_infos: List[dict], dataset_cfg: dict,
         num_classes (int): Number of classes.
         ignore_index (int): The label value that is no class.
         nproc (int): Worker processes. Defaults to 1.
+        where (str): The dataset, for the error message.
+            Defaults to 'the dataset'.
 
     Returns:
         list[tuple]: Per sample, its class pixel counts and stray values.
     """
     load_annotations = TRANSFORMS.build(find_load_annotations(dataset_cfg))
     reports = check_masks(data_infos, load_annotations, num_classes,
-                          ignore_index, nproc=nproc, allow_stray=True)
+                          ignore_index, where, nproc, allow_stray=True)
     return [(r.counts, r.stray) for r in reports]
 
 

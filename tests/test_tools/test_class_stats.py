@@ -39,8 +39,8 @@ def write_dataset(root, reduce_zero_label, label_files=LABEL_FILES):
     for sub in ('img', 'ann'):
         (root / sub).mkdir(parents=True)
     for i, label in enumerate(label_files):
-        cv2.imwrite(
-            str(root / 'img' / f'{i}.png'), np.zeros((2, 3, 3), np.uint8))
+        cv2.imwrite(str(root / 'img' / f'{i}.png'),
+                    np.zeros((*np.shape(label), 3), np.uint8))
         cv2.imwrite(str(root / 'ann' / f'{i}.png'), np.array(label, np.uint8))
     config = root / 'config.py'
     config.write_text(CONFIG.format(root=root, reduce=reduce_zero_label))

@@ -12,14 +12,18 @@ file that ``LongTailPixelSampler``, ``ClassBalancedCrossEntropyLoss`` and
 Of a semi-supervised config it counts the labelled split only (the
 unlabelled images have no masks), and says so. It prints the classes from
 the most to the least frequent with their head /
-medium / tail group. Label values that are neither a class nor the ignore
-index are reported and left out of the counts.
+medium / tail group, marking (and warning about) the classes without a
+pixel. The masks are read through the start-of-run check of training
+(:mod:`sar_mm.datasets.mask_check`): a colour mask, or one of another size
+than its image, stops it with one line. Label values that are neither a
+class nor the ignore index are reported and left out of the counts.
 """
 import argparse
 import os
 import os.path as osp
 import sys
 from collections import Counter
+from typing import Tuple
 
 import numpy as np
 from mmengine.config import Config, DictAction
@@ -34,6 +38,8 @@ from sar_mm.analysis.label_counts import count_label_maps  # noqa: E402
 from sar_mm.engine.launch import (check_datasets, load_config,  # noqa: E402
                                   run_cli)
 from sar_mm.utils import ClassStats, UserInputError  # noqa: E402
+from sar_mm.utils.class_stats import (STRATIFIED_FIX,  # noqa: E402
+                                      unlabelled_classes)
 from sar_mm.utils.class_groups import (  # noqa: E402
     GROUP_NAMES, SPLIT_RULES, check_group_split, group_of_classes,
     head_to_tail)
@@ -80,21 +86,22 @@ def build_parser():
     return parser
 
 
-def labelled_part(dataset_cfg: dict, split: str) -> dict:
+def labelled_part(dataset_cfg: dict, split: str) -> Tuple[dict, str]:
     """The dataset whose masks are counted: of a semi-supervised
     ``ConcatDataset``, its labelled :class:`SemiSplitDataset` parts (the
-    unlabelled images have no mask), said on the console."""
+    unlabelled images have no mask), said on the console; and its split
+    files ('' for a dataset that is not semi-supervised)."""
     parts = dataset_cfg.get('datasets', [])
     semi = [d for d in parts if d.get('type') == 'SemiSplitDataset']
     if not semi:
-        return dataset_cfg
+        return dataset_cfg, ''
     labelled = [d for d in semi if d.get('labelled', True)]
     files = ', '.join(d.get('split_file', '?') for d in labelled)
     print(f'semi-supervised {split} set: counting its labelled split only '
           f'({files}); the unlabelled images have no masks.')
     if len(labelled) == 1:
-        return labelled[0]
-    return dict(dataset_cfg, datasets=labelled)
+        return labelled[0], files
+    return dict(dataset_cfg, datasets=labelled), files
 
 
 def collect(cfg: Config, config_path: str, split: str, nproc: int,
@@ -105,7 +112,8 @@ def collect(cfg: Config, config_path: str, split: str, nproc: int,
             f'the config has no {loader_name}; choose another --split.')
     # missing data_root, empty dataset or missing label files: one line
     check_datasets(Config({loader_name: cfg[loader_name]}))
-    dataset_cfg = labelled_part(cfg[loader_name]['dataset'], split)
+    dataset_cfg, split_files = labelled_part(cfg[loader_name]['dataset'],
+                                             split)
     dataset = DATASETS.build(dataset_cfg)
     classes = dataset.metainfo['classes']
     ignore_index = getattr(dataset, 'ignore_index', 255)
@@ -113,7 +121,8 @@ def collect(cfg: Config, config_path: str, split: str, nproc: int,
     print(f'Reading {len(data_infos)} label maps of the {split} split '
           f'({type(dataset).__name__}) with {nproc} process(es)')
     results = count_label_maps(data_infos, dataset_cfg, len(classes),
-                               ignore_index, nproc)
+                               ignore_index, nproc,
+                               f'{loader_name}.dataset')
     pixel_counts = sum(counts for counts, _ in results)
     image_counts = sum((counts > 0).astype(np.int64) for counts, _ in results)
     out_of_range = Counter()
@@ -131,6 +140,15 @@ def collect(cfg: Config, config_path: str, split: str, nproc: int,
               f'neither a class in [0, {len(classes)}) nor '
               f'ignore_index={ignore_index}; they are not counted. Check '
               f'num_classes, reduce_zero_label or label_map of the dataset.')
+    missing = unlabelled_classes(pixel_counts, classes)
+    if missing and split_files:
+        print(f'WARNING: class(es) {missing} have no pixel in the labelled '
+              f'split ({split_files}): training learns them from no label '
+              f'(marked "unlabelled" below). To label every class, '
+              f'{STRATIFIED_FIX}.')
+    elif missing:
+        print(f'WARNING: class(es) {missing} occur in no label map of the '
+              f'{split} split (marked "unlabelled" below).')
     return ClassStats.from_counts(
         classes=classes,
         pixel_counts=pixel_counts,
@@ -156,7 +174,11 @@ def print_table(stats: ClassStats) -> None:
     group_of = group_of_classes(stats.groups)
     freqs = np.asarray(stats.frequencies)
     table.add_column('Class', [stats.classes[c] for c in order])
-    table.add_column('Group', [group_of[c] for c in order])
+    # a class without a pixel is in no group a model can learn it in
+    table.add_column('Group', [
+        group_of[c] if stats.pixel_counts[c] else f'{group_of[c]}, unlabelled'
+        for c in order
+    ])
     table.add_column('Pixels', [stats.pixel_counts[c] for c in order])
     table.add_column('Freq (%)', [f'{freqs[c] * 100:.3g}' for c in order])
     table.add_column('Cum. (%)',

@@ -15,6 +15,12 @@ UniMatch names them. The labelled samples are drawn in one order seeded by
 1/8 one), whether written in one call or in several. ``--stratified``
 first gives every class that occurs in the dataset a labelled sample (the
 long-tail case: a random 1/16 may miss the rare classes altogether).
+
+The masks are read (through the same check as at the start of training:
+colour masks are refused) in every case: a split that labels no sample of
+a class present in the dataset is written with a warning naming the
+classes. The draw stays uniform by default, as UniMatch's published
+splits are, so that results stay comparable with them.
 """
 import argparse
 import os.path as osp
@@ -31,10 +37,12 @@ sys.path.insert(
 import sar_mm  # noqa: E402,F401  (registers components, applies compat)
 from sar_mm.analysis.label_counts import count_label_maps  # noqa: E402
 from sar_mm.datasets.split_files import (  # noqa: E402
-    LABELLED_FILE, UNLABELLED_FILE, labelled_count, nested_labelled,
-    split_line, write_split_pair)
+    LABELLED_FILE, UNLABELLED_FILE, covering_samples, labelled_count,
+    nested_labelled, split_line, write_split_pair)
 from sar_mm.engine.launch import check_datasets, load_config, run_cli  # noqa: E402,E501
 from sar_mm.utils import UserInputError  # noqa: E402
+from sar_mm.utils.class_stats import (STRATIFIED_FIX,  # noqa: E402
+                                      unlabelled_classes)
 
 
 def build_parser():
@@ -77,7 +85,7 @@ def build_parser():
         '--nproc',
         type=int,
         default=1,
-        help='processes reading the masks for --stratified (default: 1)')
+        help='processes reading the masks (default: 1)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -129,24 +137,21 @@ def split_sizes(args, num_samples: int) -> dict:
     return sizes
 
 
-def one_per_class(dataset, data_infos, dataset_cfg, order, nproc) -> list:
-    """For --stratified: samples covering every class present, rarest
-    class first, each the earliest of ``order`` that holds it."""
+def class_presence(dataset, data_infos, dataset_cfg, nproc,
+                   where) -> np.ndarray:
+    """``(num_samples, num_classes)`` bool: whether each sample's mask holds
+    a class. The masks are read through the start-of-run check, so colour
+    masks and masks of another size than their image are refused."""
     classes = dataset.metainfo['classes']
     results = count_label_maps(data_infos, dataset_cfg, len(classes),
-                               getattr(dataset, 'ignore_index', 255), nproc)
+                               getattr(dataset, 'ignore_index', 255), nproc,
+                               where)
     present = np.stack([counts > 0 for counts, _ in results])
-    absent = [classes[c] for c in np.flatnonzero(~present.any(0))]
+    absent = unlabelled_classes(present.sum(0), classes)
     if absent:
         print(f'WARNING: class(es) {absent} occur in no label map of the '
               f'dataset; no split can label them.')
-    rank = {index: r for r, index in enumerate(order)}
-    picked = []
-    for c in np.argsort(present.sum(0), kind='stable'):
-        holders = np.flatnonzero(present[:, c])
-        if len(holders) and not present[picked, c].any():
-            picked.append(int(min(holders, key=rank.__getitem__)))
-    return picked
+    return present
 
 
 def main():
@@ -182,10 +187,11 @@ def main():
             f'--out.')
     order = np.random.default_rng(args.seed).permutation(
         len(data_infos)).tolist()
+    present = class_presence(dataset, data_infos, dataset_cfg, args.nproc,
+                             f'{loader_name}.dataset')
     must_have = []
     if args.stratified:
-        must_have = one_per_class(dataset, data_infos, dataset_cfg, order,
-                                  args.nproc)
+        must_have = covering_samples(present, order)
         too_small = min(sizes.values())
         if too_small < len(must_have):
             raise UserInputError(
@@ -198,11 +204,22 @@ def main():
         split_line(info['img_path'], info['seg_map_path'], root)
         for info in data_infos
     ]
+    classes = dataset.metainfo['classes']
+    everywhere = unlabelled_classes(present.sum(0), classes)
     for name, count in sizes.items():
         write_split_pair(folders[name], lines, labelled[count])
         print(f'{folders[name]}: {count} labelled, '
               f'{len(lines) - count} unlabelled (seed {args.seed}'
               f'{", stratified" if args.stratified else ""})')
+        missed = [
+            c for c in unlabelled_classes(
+                present[labelled[count]].sum(0), classes)
+            if c not in everywhere
+        ]
+        if missed:
+            print(f'WARNING: {folders[name]} labels no sample of class(es) '
+                  f'{missed}: semi-supervised training gets no label of '
+                  f'them. To label every class, {STRATIFIED_FIX}.')
 
 
 if __name__ == '__main__':
