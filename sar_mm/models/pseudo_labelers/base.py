@@ -104,7 +104,9 @@ class BasePseudoLabeler(ClassCountsMixin, nn.Module):
         num_classes (int): Number of classes C (from the model).
         class_counts (Sequence[int], optional): Labelled examples per class
             (pixels for segmentation, images for classification); only
-            the strategies that use a class prior read them.
+            the strategies that use a class prior read them, and those
+            never pseudo-label a class with 0 (at least 2 classes need
+            some).
         prior_norm (bool): For the strategies that offer it: divide their
             per-class statistic by the labelled class prior
             (:meth:`per_prior`). Defaults to False.
@@ -112,6 +114,9 @@ class BasePseudoLabeler(ClassCountsMixin, nn.Module):
 
     #: update the state with the batch before selecting (else after)
     update_first = True
+    #: a class without labelled examples gets a defined behaviour
+    #: (:meth:`never_unlabelled`) instead of stopping the run
+    allows_zero_counts = True
 
     def __init__(self,
                  num_classes: int,
@@ -226,7 +231,7 @@ class BasePseudoLabeler(ClassCountsMixin, nn.Module):
 
     def class_prior(self) -> Tensor:
         """``(C, )`` float64 share of each class among the labelled
-        examples.
+        examples (0 for a class without any).
 
         Raises:
             UserInputError: When no counts were given, or they are for
@@ -237,8 +242,23 @@ class BasePseudoLabeler(ClassCountsMixin, nn.Module):
 
     def per_prior(self, values: Tensor) -> Tensor:
         """``values / pi`` with ``prior_norm``, else ``values``: what the
-        frequency of a class explains is taken out of its statistic."""
-        return values / self.class_prior() if self.prior_norm else values
+        frequency of a class explains is taken out of its statistic. A
+        class without labelled examples (``pi = 0``) gets 0, so it leaves
+        a normalisation over the classes as if it were not there."""
+        if not self.prior_norm:
+            return values
+        prior = self.class_prior()
+        return torch.where(prior > 0, values / prior, 0.)
+
+    def never_unlabelled(self, thresholds: Tensor) -> Tensor:
+        """``thresholds`` with ``inf`` for the classes without a labelled
+        example when the strategy reads the counts: what the model never
+        saw labelled is never pseudo-labelled (no prior says how much of
+        it to expect)."""
+        if not self.uses_class_counts:
+            return thresholds
+        unlabelled = self.checked_class_counts(self.num_classes) == 0
+        return thresholds.masked_fill(unlabelled, float('inf'))
 
     def extra_repr(self) -> str:
         return f'num_classes={self.num_classes}'

@@ -1,6 +1,7 @@
 from typing import Optional, Sequence, Tuple
 
 import torch
+import torch.nn.functional as F
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 from mmseg.registry import MODELS as SEG_MODELS
 from torch import Tensor
@@ -62,6 +63,9 @@ class DistributionMatching(BasePseudoLabeler):
     - Labels stay the argmax: like the reference, this changes which
       positions are kept, not their class. Each step updates the
       histogram with its own batch, then selects.
+    - A class without labelled examples (``pi_c = 0``, possible on a
+      small split of a long tail) has the quota 0: it is never
+      pseudo-labelled (threshold ``inf``), whatever ``sampling``.
     - The reference rounds the quota down to an integer and, on overflow,
       sets the threshold to the class's smallest confidence (keeping all,
       as ``tau_c = 0`` does here); here the quota is not rounded.
@@ -182,8 +186,8 @@ class DistributionMatching(BasePseudoLabeler):
 
     def cut(self) -> Tuple[Tensor, Tensor]:
         """The threshold bin ``(C, )`` long of each class (keep positions
-        in it and above) and the share ``s`` ``(C, )`` float64 of those
-        to keep."""
+        in it and above; ``num_bins``, above every bin, for a quota of 0)
+        and the share ``s`` ``(C, )`` float64 of those to keep."""
         quota = self.ratio * self.class_prior() * self.histogram.sum()
         from_top = self.histogram.flip(1).cumsum(1).flip(1)
         # from_top falls with the bin, so the bins reaching the quota are
@@ -193,14 +197,18 @@ class DistributionMatching(BasePseudoLabeler):
         # the floor lifts a cut below it, and leaves fewer positions than
         # the quota above the cut: all of them are kept (share 1)
         cut = (reached - 1).clamp(min=self._min_bin)
-        above = from_top.gather(1, cut[:, None])[:, 0]
+        # a quota of 0 (a class without labelled examples): the cut lies
+        # above the last bin, so nothing is kept
+        cut = torch.where(quota > 0, cut, self.num_bins)
+        above = F.pad(from_top, (0, 1)).gather(1, cut[:, None])[:, 0]
         share = torch.where(above > 0, quota / above.clamp(min=1e-300), 0.)
         share = torch.where(overflow, 1., share.clamp(max=1))
         return cut, share
 
     def thresholds(self) -> Tensor:
         cut = self.cut()[0].double() / self.num_bins
-        return cut.clamp(min=self.min_threshold).float()
+        return self.never_unlabelled(
+            cut.clamp(min=self.min_threshold).float())
 
     def _select(self, conf, labels, valid):
         cut, share = self.cut()

@@ -49,7 +49,10 @@ class FlexMatchThreshold(BasePseudoLabeler):
       whether or not it is learned, so plain beta gives every tail class a
       threshold near 0; with the prior it measures the share of each
       class's expected positions already confident
-      (``lt_pseudo_labels.md`` section 1).
+      (``lt_pseudo_labels.md`` section 1). A class without labelled
+      examples (``pi_c = 0``) has no expected share: its threshold is
+      ``inf`` (never pseudo-labelled) and it is left out of the max, so
+      the other classes' thresholds are those without it.
 
     Args:
         num_classes (int): Number of classes C (from the model).
@@ -97,7 +100,8 @@ class FlexMatchThreshold(BasePseudoLabeler):
 
     def thresholds(self) -> Tensor:
         beta = self.learning_status()
-        return (self.threshold * beta / (2 - beta)).float()
+        return self.never_unlabelled(
+            (self.threshold * beta / (2 - beta)).float())
 
     def _update(self, probs, conf, labels, valid):
         confident = valid & (conf >= self.threshold)

@@ -41,7 +41,9 @@ class FreeMatchThreshold(BasePseudoLabeler):
     ``prior_norm`` (off by default; not in the paper): MaxNorm of
     ``p~_t(c) / pi_c``, ``pi`` the labelled class prior. On a long tail
     ``p~_t`` follows the class frequencies, so plain MaxNorm gives tail
-    classes a threshold near 0 (``lt_pseudo_labels.md`` section 2).
+    classes a threshold near 0 (``lt_pseudo_labels.md`` section 2). A
+    class without labelled examples (``pi_c = 0``) gets the threshold
+    ``inf`` (never pseudo-labelled) and is left out of the MaxNorm.
 
     Args:
         num_classes (int): Number of classes C (from the model).
@@ -72,7 +74,8 @@ class FreeMatchThreshold(BasePseudoLabeler):
 
     def thresholds(self) -> Tensor:
         local = self.per_prior(self.class_probs)
-        return (local / local.max() * self.global_threshold).float()
+        return self.never_unlabelled(
+            (local / local.max() * self.global_threshold).float())
 
     def _update(self, probs, conf, labels, valid):
         stats = torch.cat([

@@ -3,6 +3,7 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
+from ...utils.class_stats import STRATIFIED_FIX
 from ...utils.errors import UserInputError
 
 
@@ -27,6 +28,10 @@ class ClassCountsMixin:
 
     class_counts: Tensor
 
+    #: Whether a class may have a count of 0 (the module defines what such
+    #: a class gets); at least 2 classes must still have a positive count.
+    allows_zero_counts = False
+
     def init_class_counts(self) -> None:
         self.register_buffer('class_counts', torch.zeros(0))
 
@@ -40,12 +45,27 @@ class ClassCountsMixin:
         return self.class_counts.numel() > 0
 
     def set_class_counts(self, counts: Sequence[int]) -> None:
-        """Store per-class training counts (all positive)."""
+        """Store per-class training counts: all positive, or with
+        :attr:`allows_zero_counts` none negative and at least 2 positive.
+        """
         counts = torch.as_tensor(counts, dtype=torch.float32)
-        if counts.dim() != 1 or len(counts) < 2 or not (counts > 0).all():
-            raise UserInputError(
-                f'{type(self).__name__} needs one positive training count '
-                f'per class (at least 2 classes), got {counts.tolist()}')
+        positive = counts > 0
+        if self.allows_zero_counts:
+            need = ('a training count >= 0 per class, at least 2 of them '
+                    'positive')
+            ok = (counts >= 0).all() and positive.sum() >= 2
+        else:
+            need = 'one positive training count per class (at least 2 ' \
+                'classes)'
+            ok = len(counts) >= 2 and positive.all()
+        if counts.dim() != 1 or not ok:
+            zero = (counts == 0).nonzero().flatten().tolist() \
+                if counts.dim() == 1 else []
+            fix = (f' Class(es) {zero} have no labelled training sample; '
+                   f'for a semi-supervised split, {STRATIFIED_FIX}; else '
+                   f'train on a set that holds every class.' if zero else '')
+            raise UserInputError(f'{type(self).__name__} needs {need}, got '
+                                 f'{counts.tolist()}.{fix}')
         self.class_counts = counts.to(self.class_counts.device)
 
     def missing_counts_fix(self) -> str:

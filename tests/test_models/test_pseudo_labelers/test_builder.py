@@ -12,6 +12,7 @@ from sar_mm.models.pseudo_labelers import (DistributionMatching,
                                            build_pseudo_labeler,
                                            pseudo_labeler_keys)
 from sar_mm.models.utils import ClassCountsMixin
+from sar_mm.utils.class_stats import STRATIFIED_FIX
 from sar_mm.utils.errors import UserInputError
 
 
@@ -93,9 +94,17 @@ def test_not_a_dict():
           sampling='bernoulli'),
      "sampling must be one of ['random', 'weight', 'none'], got "
      "'bernoulli'"),
-    (dict(type='DistributionMatching', class_counts=[1, 0, 1]),
-     'DistributionMatching needs one positive training count per class '
-     '(at least 2 classes), got [1.0, 0.0, 1.0]'),
+    # a class without labelled examples is allowed (never pseudo-labelled),
+    # but not a prior with fewer than 2 classes, nor a negative count
+    (dict(type='DistributionMatching', class_counts=[1, 0, 0]),
+     'DistributionMatching needs a training count >= 0 per class, at least '
+     '2 of them positive, got [1.0, 0.0, 0.0]. Class(es) [1, 2] have no '
+     f'labelled training sample; for a semi-supervised split, '
+     f'{STRATIFIED_FIX}; else train on a set that holds every class.'),
+    (dict(type='FlexMatchThreshold', prior_norm=True,
+          class_counts=[2, -1, 1]),
+     'FlexMatchThreshold needs a training count >= 0 per class, at least '
+     '2 of them positive, got [2.0, -1.0, 1.0].'),
 ])
 def test_bad_values(cfg, message):
     name = cfg.get('type', 'FixedThreshold')

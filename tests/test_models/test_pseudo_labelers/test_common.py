@@ -30,6 +30,11 @@ SETTINGS = {
     'dars-weight': lambda: DistributionMatching(
         4, class_counts=COUNTS, momentum=0.6, num_bins=50, sampling='weight'),
     'ael': lambda: AdaptiveEqualization(4, momentum=0.6),
+    # a class without labelled examples (test_unlabelled_class.py)
+    'flexmatch-prior-unlabelled': lambda: FlexMatchThreshold(
+        4, momentum=0.6, prior_norm=True, class_counts=[50, 0, 10, 5]),
+    'dars-unlabelled': lambda: DistributionMatching(
+        4, class_counts=[50, 0, 10, 5], momentum=0.6, num_bins=50),
 }
 strategies = pytest.mark.parametrize('make', SETTINGS.values(),
                                      ids=SETTINGS.keys())
