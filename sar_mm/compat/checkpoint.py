@@ -14,7 +14,10 @@ It also replaces mmengine's loader for local paths (the one used by
 ``resume``, ``load_from``, ``tools/test.py`` and mmseg/mmpretrain
 ``init_model``) with one that passes ``weights_only=True`` explicitly and
 turns the three failures users meet into one clear message naming the file:
-missing, corrupt or truncated, and refused as unsafe.
+missing, corrupt or truncated, and refused as unsafe. Each is raised as an
+instance of the exception mmengine and torch raise for that file
+(:func:`checkpoint_error`), so upstream code that catches those (``except
+OSError`` for a missing file) behaves as without sar_mm.
 
 A checkpoint the user trusts (e.g. one written by older code with other
 Python objects in it) can be unpickled in full, that file alone, by an
@@ -22,6 +25,7 @@ explicit opt-in: ``--trust-checkpoint FILE`` of the tools, or the
 environment variable ``SAR_MM_TRUSTED_CHECKPOINTS`` (paths separated by
 ``os.pathsep``). Nothing is ever trusted implicitly.
 """
+import functools
 import os
 import os.path as osp
 import pickle
@@ -35,8 +39,49 @@ from mmengine.utils import digit_version
 from ..utils.errors import UserInputError
 
 
-class CheckpointError(UserInputError, RuntimeError):
-    """A checkpoint file is missing, corrupt, or refused as unsafe."""
+class CheckpointError(UserInputError):
+    """A checkpoint file is missing, corrupt, or refused as unsafe.
+
+    What is raised is a subclass that is also the exception mmengine and
+    torch raise for the same file (:attr:`upstream`), made by
+    :func:`checkpoint_error`.
+    """
+
+    #: The exception upstream raises for the same file.
+    upstream = None
+
+    def __str__(self):
+        # the message as given, also where the upstream type would quote it
+        # (KeyError)
+        return str(self.args[0]) if self.args else ''
+
+    def __reduce__(self):
+        if self.upstream is None:
+            return super().__reduce__()
+        return checkpoint_error, (self.upstream, str(self))
+
+
+@functools.lru_cache(maxsize=None)
+def _error_class(upstream: type) -> type:
+    return type(f'Checkpoint{upstream.__name__}', (CheckpointError, upstream),
+                dict(upstream=upstream, __module__=__name__))
+
+
+def checkpoint_error(upstream: type, message: str) -> CheckpointError:
+    """A :class:`CheckpointError` that is also an ``upstream`` exception.
+
+    Args:
+        upstream (type): The exception mmengine or torch raises for the
+            same file, e.g. ``FileNotFoundError`` for a missing one. An
+            exception type that cannot be built from a message alone is
+            replaced by its nearest base that can.
+        message (str): One line naming the file, the problem and the fix.
+    """
+    for base in upstream.__mro__:
+        try:
+            return _error_class(base)(message)
+        except TypeError:
+            continue
 
 
 #: The first torch whose ``add_safe_globals`` takes ``(obj, name)`` pairs,
@@ -55,10 +100,11 @@ def trust_checkpoint(filename: str) -> None:
     code the file carries. Other files stay weights-only.
 
     Raises:
-        CheckpointError: The file does not exist.
+        CheckpointError: The file does not exist (a ``FileNotFoundError``).
     """
     if not osp.isfile(osp.expanduser(filename)):
-        raise CheckpointError(
+        raise checkpoint_error(
+            FileNotFoundError,
             f'--trust-checkpoint names a file that does not exist: '
             f'{filename}')
     _trusted.add(osp.realpath(osp.expanduser(filename)))
@@ -139,21 +185,27 @@ def _first_sentence(text: str) -> str:
     return line.split('. ')[0].rstrip('.')
 
 
-def _unreadable(filename: str, detail: str) -> CheckpointError:
+def _unreadable(filename: str, err: Exception) -> CheckpointError:
     if not _is_torch_file(filename):
-        return CheckpointError(
+        return checkpoint_error(
+            type(err),
             f'{filename} is not a PyTorch checkpoint (neither the zip '
             f'archive nor the pickle torch.save writes); check the path.')
-    detail = _first_sentence(detail)
-    return CheckpointError(
-        f'checkpoint file {filename} is corrupt or truncated'
+    # a KeyError's or IndexError's text is no sentence ('101')
+    detail = _first_sentence(str(err)) if isinstance(
+        err, (RuntimeError, EOFError, ValueError, pickle.UnpicklingError)) \
+        else ''
+    return checkpoint_error(
+        type(err), f'checkpoint file {filename} is corrupt or truncated'
         f'{f" ({detail})" if detail else ""}; copy or save it again.')
 
 
 def _load(filename: str, map_location, weights_only: bool):
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
-        raise CheckpointError(f'checkpoint file not found: {filename}')
+        # mmengine's own loader raises FileNotFoundError here too
+        raise checkpoint_error(FileNotFoundError,
+                               f'checkpoint file not found: {filename}')
     try:
         return torch.load(
             filename, map_location=map_location, weights_only=weights_only)
@@ -168,20 +220,20 @@ def _load(filename: str, map_location, weights_only: bool):
             detail = next((line.strip() for line in text.splitlines()
                            if 'GLOBAL' in line or 'but got' in line),
                           'a non-allow-listed object')
-            raise CheckpointError(
+            raise checkpoint_error(
+                type(err),
                 f'refused to load checkpoint {filename}: it holds Python '
                 f'objects outside the weights-only allow-list ({detail}). '
                 f'Unpickling such a file can run arbitrary code. If you '
                 f'trust the file, pass --trust-checkpoint {filename} (or '
                 f'list it in {TRUSTED_CHECKPOINTS_ENV}).') from None
-        raise _unreadable(filename, text) from None
-    except (RuntimeError, EOFError, ValueError) as err:
-        raise _unreadable(filename, str(err)) from None
-    except Exception:  # noqa: B902
-        # a file that is no checkpoint fails anywhere in the unpickler: a
-        # KeyError for an unknown opcode, an IndexError for an opcode that
-        # pops from an empty stack ("this is not..." starts with one)
-        raise _unreadable(filename, '') from None
+        raise _unreadable(filename, err) from None
+    except Exception as err:  # noqa: B902
+        # a truncated file fails with a RuntimeError or EOFError; a file
+        # that is no checkpoint anywhere in the unpickler: a KeyError for an
+        # unknown opcode, an IndexError for an opcode that pops from an
+        # empty stack ("this is not..." starts with one)
+        raise _unreadable(filename, err) from None
 
 
 def safe_load(filename: str, map_location=None):
@@ -191,7 +243,10 @@ def safe_load(filename: str, map_location=None):
         CheckpointError: The file does not exist, is not a PyTorch
             checkpoint, is corrupt or truncated, or holds Python objects
             outside the allow-list (it may carry code; it is refused
-            without running it).
+            without running it). Also the exception ``torch.load`` raises
+            for that file: ``FileNotFoundError`` for a missing one,
+            ``pickle.UnpicklingError`` for a refused one, ``RuntimeError``
+            for a truncated archive...
     """
     return _load(filename, map_location, weights_only=True)
 

@@ -13,8 +13,13 @@ puts a small module at ``sys.modules['mmcv.ops']`` that
 * serves ``sigmoid_focal_loss`` as a function that raises when called: mmseg's
   ``FocalLoss`` only calls it for CUDA tensors and uses its own Python path
   otherwise;
-* raises ``ModuleNotFoundError`` for every other op, so mmseg's guarded
-  imports (CCNet, PSANet, DCN...) fall back exactly as they do without mmcv.
+* answers every other op name as a module without it would, but with the
+  fix in the message: ``from mmcv.ops import X`` raises
+  ``ModuleNotFoundError``, as with mmcv-lite alone, so mmseg's guarded
+  imports (CCNet, PSANet, DCN...) fall back exactly as they do without the
+  stand-in; any other lookup (``mmcv.ops.X``, ``hasattr``, ``getattr`` with
+  a default, ``mock.create_autospec``) raises ``AttributeError``, so probes
+  answer ``False``/the default as on a real module.
 
 mmseg's CCNet and PSANet heads then refuse to build with a traceback ending
 in "Please install mmcv-full" (an mmcv 1.x name). :func:`explain_missing_ops`
@@ -24,6 +29,8 @@ gives them stand-ins that, when built, raise one
 
 With full mmcv installed both functions do nothing.
 """
+import dis
+import importlib.machinery
 import importlib.util
 import os.path as osp
 import sys
@@ -57,17 +64,38 @@ def _missing(name: str) -> ModuleNotFoundError:
     return MissingCompiledOpError(_HOW_TO_FIX.format(name=name))
 
 
+def _missing_attribute(name: str, module) -> AttributeError:
+    from ..utils.errors import MissingCompiledOpAttributeError
+    err = MissingCompiledOpAttributeError(_HOW_TO_FIX.format(name=name))
+    err.name, err.obj = name, module
+    return err
+
+
+_IMPORT_FROM = dis.opmap['IMPORT_FROM']
+
+
+def _is_from_import(frame) -> bool:
+    """Whether ``frame`` is executing a ``from ... import name``: CPython
+    turns an ``AttributeError`` met there into a plain ``ImportError``,
+    which upstream's ``except ModuleNotFoundError`` guards do not catch."""
+    return frame.f_lasti >= 0 and \
+        frame.f_code.co_code[frame.f_lasti] == _IMPORT_FROM
+
+
 def _unavailable(name):
 
     def op(*args, **kwargs):
         raise _missing(name)
 
-    op.__name__ = name
+    # pickled by reference, as mmcv.ops.<name>
+    op.__name__ = op.__qualname__ = name
+    op.__module__ = 'mmcv.ops'
     return op
 
 
-def _unavailable_module(name):
-    """A stand-in ``nn.Module`` class that cannot be built."""
+def _unavailable_module(name, module_name):
+    """A stand-in ``nn.Module`` class that cannot be built, pickled by
+    reference as ``module_name.name``."""
 
     class Unavailable:
 
@@ -75,6 +103,7 @@ def _unavailable_module(name):
             raise _missing(name)
 
     Unavailable.__name__ = Unavailable.__qualname__ = name
+    Unavailable.__module__ = module_name
     return Unavailable
 
 
@@ -88,18 +117,24 @@ def _build_shim() -> types.ModuleType:
 
     shim = types.ModuleType(
         'mmcv.ops', 'sar_mm stand-in for mmcv.ops (mmcv-lite, no mmcv._ext)')
+    # importlib.util.find_spec('mmcv.ops') answers instead of raising
+    shim.__spec__ = importlib.machinery.ModuleSpec('mmcv.ops', None)
     shim.__sar_mm_shim__ = True
     for name in _PURE_TORCH_OPS:
         setattr(shim, name, getattr(point_sample_mod, name))
     shim.sigmoid_focal_loss = _unavailable('sigmoid_focal_loss')
 
     def __getattr__(name):
-        # Dunder probes (mmengine's infer_scope reads __file__) must see a
-        # plain AttributeError; real op names get an ImportError subclass so
-        # upstream `try: from mmcv.ops import X except ImportError` works.
+        # dunder probes (mmengine's infer_scope reads __file__) see a
+        # module's own AttributeError
         if name.startswith('__') and name.endswith('__'):
-            raise AttributeError(name)
-        raise _missing(name)
+            raise AttributeError(
+                f"module 'mmcv.ops' has no attribute '{name}'",
+                name=name,
+                obj=shim)
+        if _is_from_import(sys._getframe(1)):
+            raise _missing(name)
+        raise _missing_attribute(name, shim)
 
     shim.__getattr__ = __getattr__
     sys.modules['mmcv.ops.point_sample'] = point_sample_mod
@@ -131,4 +166,4 @@ def explain_missing_ops() -> None:
     for module_name, op in _GUARDED_OPS.items():
         module = importlib.import_module(module_name)
         if getattr(module, op, None) is None:
-            setattr(module, op, _unavailable_module(op))
+            setattr(module, op, _unavailable_module(op, module_name))

@@ -14,6 +14,14 @@ class UserInputError(ValueError):
 
 
 class MissingCompiledOpError(UserInputError, ModuleNotFoundError):
-    """An mmcv op that needs the compiled ``mmcv._ext``, used with
-    mmcv-lite. An ``ImportError`` too, so that upstream's guarded
-    ``try: from mmcv.ops import X`` imports fall back as without mmcv."""
+    """An mmcv op that needs the compiled ``mmcv._ext``, imported, built or
+    called with mmcv-lite. A ``ModuleNotFoundError``, as ``from mmcv.ops
+    import X`` raises with mmcv-lite alone, so that upstream's guarded
+    imports (``except ModuleNotFoundError``) fall back as without mmcv."""
+
+
+class MissingCompiledOpAttributeError(UserInputError, AttributeError):
+    """The same op looked up as an attribute (``mmcv.ops.nms``,
+    ``hasattr``). An ``AttributeError``, as on a module that lacks the
+    name, so that probes (``hasattr``, ``getattr`` with a default,
+    ``mock.create_autospec``) answer instead of raising."""

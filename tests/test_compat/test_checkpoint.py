@@ -1,6 +1,7 @@
 """Weights-only checkpoint loading: mmengine checkpoints load, payloads don't,
 unless the user trusts that one file."""
 import os
+import pickle
 import zipfile
 from collections import OrderedDict
 
@@ -12,8 +13,10 @@ from mmengine.runner import CheckpointLoader
 
 import sar_mm.compat.checkpoint as checkpoint_module
 from sar_mm.compat.checkpoint import (MIN_TORCH, TRUSTED_CHECKPOINTS_ENV,
-                                     CheckpointError, load_from_local,
-                                     safe_load, trust_checkpoint)
+                                     CheckpointError, checkpoint_error,
+                                     load_from_local, safe_load,
+                                     trust_checkpoint)
+from sar_mm.utils.errors import UserInputError
 
 
 class Payload:
@@ -167,3 +170,95 @@ def test_other_files_are_not_a_pytorch_checkpoint(tmp_path, content):
     assert str(err.value) == (
         f'{path} is not a PyTorch checkpoint (neither the zip archive nor '
         f'the pickle torch.save writes); check the path.')
+
+
+def test_missing_checkpoint_is_a_file_not_found_error(tmp_path):
+    """As mmengine's own loader: upstream code catches ``OSError``."""
+    path = str(tmp_path / 'nope.pth')
+    with pytest.raises(FileNotFoundError) as err:
+        CheckpointLoader.load_checkpoint(path)
+    assert isinstance(err.value, OSError)
+    # and what the tools print as one line
+    assert isinstance(err.value, CheckpointError)
+    assert isinstance(err.value, UserInputError)
+    assert str(err.value) == f'checkpoint file not found: {path}'
+    with pytest.raises(FileNotFoundError,
+                       match='--trust-checkpoint names a file that does not'):
+        trust_checkpoint(path)
+
+
+def test_missing_pretrained_weights_are_an_os_error(tmp_path):
+    """A real backbone's ``init_cfg`` with a missing file, as upstream's
+    ``init_weights`` tests build it."""
+    from mmseg.registry import MODELS
+    path = str(tmp_path / 'nope.pth')
+    backbone = MODELS.build(
+        dict(
+            type='mmseg.MixVisionTransformer',
+            embed_dims=8,
+            num_stages=1,
+            num_layers=[1],
+            num_heads=[1],
+            patch_sizes=[7],
+            strides=[4],
+            sr_ratios=[8],
+            out_indices=(0, ),
+            init_cfg=dict(type='Pretrained', checkpoint=path)))
+    with pytest.raises(OSError, match=f'checkpoint file not found: {path}'):
+        backbone.init_weights()
+
+
+def bad_files(tmp_path):
+    """Files that fail to load, each in a different way."""
+    good = tmp_path / 'good.pth'
+    torch.save(dict(state_dict=dict(w=torch.zeros(1000))), good)
+    files = dict(
+        truncated=good.read_bytes()[:300],
+        archive_head=good.read_bytes()[:6],
+        text=b'not a checkpoint', empty=b'', opcode=b'hello',
+        pop=b'this is not a checkpoint\n', magic=b'}q\x00.')
+    for name, content in files.items():
+        (tmp_path / f'{name}.pth').write_bytes(content)
+    write_malicious_checkpoint(tmp_path / 'payload.pth', tmp_path / 'ran')
+    return sorted(tmp_path.glob('*.pth'))
+
+
+def test_unreadable_checkpoint_keeps_the_upstream_exception_type(tmp_path):
+    """Each file fails as an instance of what ``torch.load`` (mmengine's
+    loader without sar_mm) raises for it, with our one-line message."""
+    upstream_types = set()
+    for path in bad_files(tmp_path):
+        if path.name == 'good.pth':
+            continue
+        with pytest.raises(Exception) as upstream:
+            torch.load(path, map_location='cpu')
+        with pytest.raises(CheckpointError) as err:
+            CheckpointLoader.load_checkpoint(str(path))
+        assert isinstance(err.value, type(upstream.value)), path.name
+        assert type(err.value).upstream is type(upstream.value)
+        assert str(path) in str(err.value) and '\n' not in str(err.value)
+        # a KeyError's str() quotes its message; ours stays one clean line
+        assert not str(err.value).startswith("'")
+        upstream_types.add(type(upstream.value))
+    # the files cover what torch raises
+    assert {RuntimeError, pickle.UnpicklingError, EOFError, KeyError,
+            IndexError} <= upstream_types
+    assert not (tmp_path / 'ran').exists()
+
+
+def test_checkpoint_errors_pickle(tmp_path):
+    """Errors cross process boundaries (dataloader workers, spawn)."""
+    paths = [tmp_path / 'nope.pth'] + [
+        path for path in bad_files(tmp_path)
+        if path.name in ('opcode.pth', 'payload.pth')]
+    for path in paths:
+        with pytest.raises(CheckpointError) as err:
+            safe_load(str(path))
+        copy = pickle.loads(pickle.dumps(err.value))
+        assert type(copy) is type(err.value)
+        assert str(copy) == str(err.value)
+
+
+def test_an_upstream_type_that_needs_more_than_a_message():
+    err = checkpoint_error(UnicodeDecodeError, 'checkpoint x: bad')
+    assert isinstance(err, UnicodeError) and str(err) == 'checkpoint x: bad'
