@@ -15,17 +15,22 @@ from PIL import Image
 
 
 def adjust_hue(img: np.ndarray, hue_factor: float, backend=None) -> np.ndarray:
-    """``mmcv.adjust_hue`` with the hue shift wrapped modulo 256."""
+    """``mmcv.adjust_hue`` with the hue shift wrapped modulo 256; its
+    checks and errors are mmcv's."""
     import mmcv.image.photometric as photometric
-    backend = backend or photometric.imread_backend
-    if backend not in ('cv2', 'pillow'):
-        raise ValueError(f"backend must be 'cv2' or 'pillow', got {backend}")
+    if backend is None:
+        backend = photometric.imread_backend
+    if backend not in ['cv2', 'pillow']:
+        raise ValueError(f'backend: {backend} is not supported.'
+                         f"Supported backends are 'cv2', 'pillow'")
     if not -0.5 <= hue_factor <= 0.5:
         raise ValueError(f'hue_factor:{hue_factor} is not in [-0.5, 0.5].')
+    if not (isinstance(img, np.ndarray) and (img.ndim in {2, 3})):
+        raise TypeError('img should be ndarray with dim=[2 or 3].')
     shift = np.uint8(int(hue_factor * 255) % 256)
     if backend == 'pillow':
-        hsv = Image.fromarray(img[..., ::-1].astype(np.uint8),
-                              'RGB').convert('HSV')
+        assert img.dtype == np.uint8, 'Pillow backend only support uint8 type'
+        hsv = Image.fromarray(img[..., ::-1], 'RGB').convert('HSV')
         h, s, v = hsv.split()
         h = Image.fromarray(np.array(h, np.uint8) + shift, 'L')
         rgb = Image.merge('HSV', (h, s, v)).convert('RGB')

@@ -22,5 +22,16 @@ def test_matches_torchvision(factor):
 
 
 def test_keeps_mmcvs_checks():
+    """Only the NumPy 2 failure changes: mmcv's own errors stay."""
+    img = np.zeros((2, 2, 3), np.uint8)
     with pytest.raises(ValueError, match='not in'):
-        mmcv.adjust_hue(np.zeros((2, 2, 3), np.uint8), 0.7)
+        mmcv.adjust_hue(img, 0.7)
+    with pytest.raises(ValueError,
+                       match="backend: turbo is not supported.Supported "
+                       "backends are 'cv2', 'pillow'"):
+        mmcv.adjust_hue(img, 0.1, backend='turbo')
+    for bad in (img.tolist(), img[None]):
+        with pytest.raises(TypeError, match='ndarray with dim=.2 or 3'):
+            mmcv.adjust_hue(bad, 0.1)
+    with pytest.raises(AssertionError, match='only support uint8'):
+        mmcv.adjust_hue(img.astype(np.float32), 0.1, backend='pillow')
