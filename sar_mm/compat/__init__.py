@@ -16,7 +16,7 @@ the whole process:
   (``torch.serialization.add_safe_globals``) and replaces mmengine's
   ``CheckpointLoader`` scheme for local paths (``resume``, ``load_from``,
   ``tools/test.py``, ``init_model``) by a weights-only loader with clear
-  errors.
+  errors, each an instance of what upstream raises for the same file.
 * ``config_scope`` (:mod:`.config_scope`): teaches mmengine's
   ``Config`` the ``sar_mm::`` scope, so configs inherit
   ``_base_ = ['sar_mm::...']`` like ``mmseg::...``.
