@@ -6,8 +6,9 @@ import cv2
 import numpy as np
 import pytest
 
+from sar_mm.datasets import LTDigitScenes
 from sar_mm.utils import ClassStats
-from tests.utils import REPO, run_tool
+from tests.utils import REPO, TINY_SEMI, one_error_line, run_tool
 
 CONFIG = """
 default_scope = 'mmseg'
@@ -40,7 +41,7 @@ def write_dataset(root, reduce_zero_label, label_files=LABEL_FILES):
         (root / sub).mkdir(parents=True)
     for i, label in enumerate(label_files):
         cv2.imwrite(str(root / 'img' / f'{i}.png'),
-                    np.zeros((*np.shape(label), 3), np.uint8))
+                    np.zeros((*np.shape(label)[:2], 3), np.uint8))
         cv2.imwrite(str(root / 'ann' / f'{i}.png'), np.array(label, np.uint8))
     config = root / 'config.py'
     config.write_text(CONFIG.format(root=root, reduce=reduce_zero_label))
@@ -147,3 +148,49 @@ def test_shipped_demo_statistics_are_up_to_date(tmp_path):
     for key in ('classes', 'pixel_counts', 'image_counts', 'num_images',
                 'split', 'groups', 'out_of_range'):
         assert fresh[key] == committed[key], key
+
+
+@pytest.mark.slow
+def test_colour_masks_are_refused(tmp_path):
+    """Counted, their channel values would pass for labels: refused as
+    training refuses them."""
+    rgb = [[[1, 1, 1], [2, 2, 2], [0, 0, 0]]] * 2
+    config = write_dataset(tmp_path / 'data', False, [rgb, rgb])
+    line = one_error_line(run_tool([
+        'analysis_tools/class_stats.py', config, '--out', tmp_path / 's.json'
+    ], tmp_path))
+    assert 'ann/0.png has shape (2, 3, 3) (RGB image), but a mask must be ' \
+        'single-channel' in line
+    assert line.endswith('(2 of 2 masks of train_dataloader.dataset fail '
+                         'this check.)')
+    assert not (tmp_path / 's.json').exists()
+
+
+@pytest.mark.slow
+def test_semi_config_marks_classes_without_a_labelled_pixel(tmp_path):
+    root = tmp_path / 'data/lt_digit_scenes_tiny'
+    LTDigitScenes(data_root=str(root), num_train=24, num_val=6,
+                  lazy_init=True)
+    # one scene of the config's labelled split: labelled alone, it misses
+    # classes
+    scene = (root / 'splits/1_8/labeled.txt').read_text().splitlines()[0]
+    (tmp_path / 'one.txt').write_text(scene + '\n')
+    mask = cv2.imread(str(root / scene.split()[1]), cv2.IMREAD_UNCHANGED)
+    names = LTDigitScenes.METAINFO['classes']
+    missing = [n for c, n in enumerate(names) if not (mask == c).any()]
+    assert missing
+    result = run_tool([
+        'analysis_tools/class_stats.py', TINY_SEMI, '--out',
+        tmp_path / 's.json', '--cfg-options',
+        f'train_dataloader.dataset.datasets.0.split_file={tmp_path}/one.txt'
+    ], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (f'WARNING: class(es) {missing} have no pixel in the labelled '
+            f'split ({tmp_path}/one.txt): training learns them from no '
+            f'label') in result.stdout
+    assert 'make_splits.py --stratified' in result.stdout
+    rows = [line.split('|') for line in result.stdout.splitlines()
+            if line.startswith('|')]
+    assert sorted(row[1].strip() for row in rows
+                  if row[2].strip().endswith(', unlabelled')) == \
+        sorted(missing)

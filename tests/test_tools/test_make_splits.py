@@ -5,6 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
+from sar_mm.datasets import LTDigitScenes
 from tests.utils import TEST_CONFIGS, TINY_SEMI, one_error_line, run_tool
 
 TOOL = 'dataset_converters/make_splits.py'
@@ -63,25 +64,36 @@ def test_count_seed_and_nesting(make, cwd):
     assert read(cwd / 'd/12/labeled.txt') != large
 
 
+def mask_classes(cwd, lines):
+    """The class values of the masks of some split lines."""
+    found = set()
+    for line in lines:
+        mask = cv2.imread(str(cwd / ROOT / line.split()[1]),
+                          cv2.IMREAD_UNCHANGED)
+        found |= set(np.unique(mask).tolist()) - {255}
+    return found
+
+
 def test_stratified_labels_every_class_present(make, cwd):
     result = make('--out', 'e', '--count', '6', '--stratified')
     assert result.returncode == 0, result.stderr
-
-    def classes(lines):
-        found = set()
-        for line in lines:
-            mask = cv2.imread(str(cwd / ROOT / line.split()[1]),
-                              cv2.IMREAD_UNCHANGED)
-            found |= set(np.unique(mask).tolist()) - {255}
-        return found
+    assert 'labels no sample' not in result.stdout
     labelled = read(cwd / 'e/6/labeled.txt')
     assert len(labelled) == 6
-    assert classes(labelled) == classes(all_scenes(cwd))
+    assert mask_classes(cwd, labelled) == mask_classes(cwd, all_scenes(cwd))
     # the same seed without --stratified draws 6 scenes missing a class,
-    # so the stratification is what covers them
-    assert make('--out', 'f', '--count', '6').returncode == 0
-    assert classes(read(cwd / 'f/6/labeled.txt')) < classes(
-        all_scenes(cwd))
+    # so the stratification is what covers them; the tool names them
+    result = make('--out', 'f', '--count', '6')
+    assert result.returncode == 0, result.stderr
+    missed = mask_classes(cwd, all_scenes(cwd)) - mask_classes(
+        cwd, read(cwd / 'f/6/labeled.txt'))
+    assert missed
+    names = [LTDigitScenes.METAINFO['classes'][c] for c in sorted(missed)]
+    assert (f'WARNING: f/6 labels no sample of class(es) {names}: '
+            f'semi-supervised training gets no label of them. To label '
+            f'every class, make the split with `python tools/'
+            f'dataset_converters/make_splits.py --stratified`') \
+        in result.stdout
 
 
 def test_semi_config_and_semi_split_dataset_read_the_files(make, cwd,
@@ -139,6 +151,31 @@ def test_empty_dataset(make, cwd):
         "seg_map_path='ann'), metainfo=dict(classes=('a', 'b'))))\n")
     line = one_error_line(make('--out', 'x', '--count', '1', config=config))
     assert 'is empty' in line
+
+
+def test_colour_masks_are_refused(make, cwd):
+    """As training refuses them: the masks are read through the same
+    check (a colour mask's channel values would be counted as labels)."""
+    for sub in ('rgb/img', 'rgb/ann'):
+        (cwd / sub).mkdir(parents=True)
+    for i in range(3):
+        cv2.imwrite(str(cwd / f'rgb/img/{i}.png'), np.zeros((4, 5, 3),
+                                                          np.uint8))
+        cv2.imwrite(str(cwd / f'rgb/ann/{i}.png'), np.full((4, 5, 3), i,
+                                                         np.uint8))
+    config = cwd / 'rgb.py'
+    config.write_text(
+        "_base_ = ['mmseg::_base_/default_runtime.py']\n"
+        "train_dataloader = dict(dataset=dict(type='BaseSegDataset', "
+        "data_root='rgb', data_prefix=dict(img_path='img', "
+        "seg_map_path='ann'), img_suffix='.png', metainfo=dict(classes=("
+        "'a', 'b', 'c'))))\n")
+    line = one_error_line(make('--out', 'x', '--count', '1', config=config))
+    assert 'rgb/ann/0.png has shape (4, 5, 3) (RGB image), but a mask ' \
+        'must be single-channel' in line
+    assert line.endswith('(3 of 3 masks of train_dataloader.dataset fail '
+                         'this check.)')
+    assert not (cwd / 'x').exists()
 
 
 def test_classification_config_is_refused(make):
