@@ -10,6 +10,7 @@ import torch
 from mmengine.config import Config, DictAction
 from torch import Tensor, nn
 
+from ..datasets.mask_check import check_dataset_masks
 from ..engine.launch import check_datasets, load_config
 from ..utils.errors import UserInputError
 from .class_info import ClassInfo, class_info
@@ -190,6 +191,9 @@ class AnalysedModel:
         arguments."""
         check_datasets(self.cfg)
         loader = build_dataloader(self.cfg, args.split, args.max_images)
+        # the masks the features are labelled with: as training checks them
+        check_dataset_masks(loader.dataset, f'{args.split}_dataloader.dataset',
+                            allow_stray=True)
         if not self.dataset_meta:
             self.model.dataset_meta = dict(loader.dataset.metainfo)
         return extract_features(self.model, loader, args.max_per_class,

@@ -15,10 +15,13 @@ runs it on every loader at the start of a run; ``class_stats.py``,
 import functools
 import os.path as osp
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
+import logging
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
+from mmengine.logging import print_log
 from mmengine.utils import track_parallel_progress, track_progress
+from mmseg.datasets.transforms import LoadAnnotations
 from PIL import Image
 
 from ..utils.errors import UserInputError
@@ -159,3 +162,65 @@ def check_masks(data_infos: Sequence[dict],
         f'num_classes, reduce_zero_label or label_map of the dataset.')
     raise UserInputError(f'{problem} ({len(bad)} of {len(infos)} masks of '
                          f'{where} fail this check.)')
+
+
+def mask_datasets(dataset, path: str) -> Iterator[Tuple[str, object, object]]:
+    """``(config path, dataset, its LoadAnnotations)`` of every dataset
+    under ``dataset`` (through ``ConcatDataset``, ``RepeatDataset`` and
+    the like) whose pipeline loads masks: not the unlabelled parts of a
+    semi-supervised set (``LoadEmptySegMap``), nor classification sets."""
+    transforms = getattr(getattr(dataset, 'pipeline', None), 'transforms', [])
+    load = next((t for t in transforms if isinstance(t, LoadAnnotations)),
+                None)
+    if load is not None:
+        yield path, dataset, load
+        return
+    for i, member in enumerate(getattr(dataset, 'datasets', [])):
+        yield from mask_datasets(member, f'{path}.datasets.{i}')
+    if hasattr(dataset, 'dataset'):
+        yield from mask_datasets(dataset.dataset, f'{path}.dataset')
+
+
+def check_dataset_masks(dataset,
+                        path: str,
+                        nproc: int = 1,
+                        allow_stray: bool = False) -> None:
+    """:func:`check_masks` on every dataset of :func:`mask_datasets` under
+    a built dataset, with its classes, ignore index and ``LoadAnnotations``.
+
+    Args:
+        dataset: A built dataset (or dataset wrapper).
+        path (str): Its config path, for the messages, e.g.
+            ``'val_dataloader.dataset'``.
+        nproc (int): Processes reading the masks. Defaults to 1.
+        allow_stray (bool): Whether values that are neither a class nor the
+            ignore index get a warning (evaluation: the IoU metrics leave
+            them out) instead of an error. Defaults to False.
+
+    Raises:
+        UserInputError: For the first unusable mask (see
+            :func:`check_masks`).
+    """
+    for where, member, load in mask_datasets(dataset, path):
+        num_classes = len(member.metainfo['classes'])
+        ignore_index = getattr(member, 'ignore_index', 255)
+        print_log(f'checking the masks of {where}', logger='current')
+        reports = check_masks(
+            [member.get_data_info(i) for i in range(len(member))],
+            load,
+            num_classes,
+            ignore_index,
+            where=f'{where} ({type(member).__name__})',
+            nproc=nproc,
+            allow_stray=allow_stray)
+        stray = [r for r in reports if r.stray]
+        if stray:
+            print_log(
+                f'{len(stray)} of {len(reports)} masks of {where} hold label '
+                f'values that are neither a class in [0, {num_classes}) nor '
+                f'the ignore index {ignore_index}, e.g. '
+                f'{sorted(stray[0].stray)[:10]} in {stray[0].path}; the IoU '
+                f'metrics leave them out. Check num_classes, '
+                f'reduce_zero_label or label_map of the dataset.',
+                logger='current',
+                level=logging.WARNING)

@@ -21,7 +21,7 @@ from torch import nn
 
 from sar_mm.datasets import LTDigitScenes
 from sar_mm.engine.hooks import DataCheckHook
-from sar_mm.engine.hooks.data_check_hook import mask_datasets
+from sar_mm.datasets.mask_check import mask_datasets
 from sar_mm.engine.launch import add_default_hooks
 from sar_mm.utils import UserInputError
 from tests.utils import TEST_CONFIGS, TINY_SEMI

@@ -8,14 +8,13 @@ from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS as PRETRAIN_HOOKS
-from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.models.decode_heads import STDCHead
 from mmseg.models.losses import CrossEntropyLoss
 from mmseg.registry import HOOKS as SEG_HOOKS
 from mmseg.structures import SegDataSample
 from torch import nn
 
-from ...datasets.mask_check import check_masks
+from ...datasets.mask_check import check_dataset_masks
 from ...models.utils import check_label_range, out_of_range
 from ...utils.errors import UserInputError
 
@@ -66,23 +65,6 @@ def classifier_heads(model: nn.Module) -> Iterator[Tuple[str, nn.Module]]:
                 yield path, head
 
 
-def mask_datasets(dataset, path: str) -> Iterator[Tuple[str, object, object]]:
-    """``(config path, dataset, its LoadAnnotations)`` of every dataset
-    under ``dataset`` (through ``ConcatDataset``, ``RepeatDataset`` and
-    the like) whose pipeline loads masks: not the unlabelled parts of a
-    semi-supervised set (``LoadEmptySegMap``), nor classification sets."""
-    transforms = getattr(getattr(dataset, 'pipeline', None), 'transforms', [])
-    load = next((t for t in transforms if isinstance(t, LoadAnnotations)),
-                None)
-    if load is not None:
-        yield path, dataset, load
-        return
-    for i, member in enumerate(getattr(dataset, 'datasets', [])):
-        yield from mask_datasets(member, f'{path}.datasets.{i}')
-    if hasattr(dataset, 'dataset'):
-        yield from mask_datasets(dataset.dataset, f'{path}.dataset')
-
-
 @SEG_HOOKS.register_module()
 @PRETRAIN_HOOKS.register_module()
 class DataCheckHook(Hook):
@@ -93,14 +75,16 @@ class DataCheckHook(Hook):
     every loader the run uses (train and val before training, test before
     testing; labelled sets only) is single-channel, has its image's width
     and height and holds classes or the ignore index only
-    (:func:`~sar_mm.datasets.mask_check.check_masks`, in the loader's
-    ``num_workers`` processes): a bad val mask stops the run before the
-    first iteration instead of at the first validation. Stray values in a
-    val or test mask are only warned about (the IoU metrics leave them
-    out). This reads every mask once, a few seconds per 1,000 masks
-    (``benchmarks/results/mask_check.md``); ``check_masks=False`` skips it
-    for datasets too large to read at every start. Before every
-    training iteration, on the CPU batch (before it reaches the device):
+    (:func:`~sar_mm.datasets.mask_check.check_dataset_masks`, in the
+    loader's ``num_workers`` processes): a bad val mask stops the run
+    before the first iteration instead of at the first validation. Stray
+    values in a val or test mask are only warned about (the IoU metrics
+    leave them out). This reads every mask once, a few seconds per 1,000
+    masks (``benchmarks/results/mask_check.md``); ``check_masks=False``
+    skips it for datasets too large to read at every start.
+
+    Before every training iteration, on the CPU batch (before it reaches
+    the device):
     float inputs are finite, label maps are single-channel, every label is
     a class or the ignore index of every head that learns from it (mmseg
     decode and auxiliary heads with their pixel samplers and losses, SAR,
@@ -181,46 +165,24 @@ class DataCheckHook(Hook):
             # PackSegInputs keeps an (H, W, 3) map as it is
             raise UserInputError(
                 f'label map {sample.metainfo.get("seg_map_path", "")} has '
-                f'shape {tuple(labels.shape)} after the pipeline, but a label map must be '
-                f'single-channel: one class index per pixel, saved as a '
-                f'grayscale or palette PNG, not as an RGB image. Convert '
-                f'the annotations to class indices.')
+                f'shape {tuple(labels.shape)} after the pipeline, but a '
+                f'label map must be single-channel: one class index per '
+                f'pixel, saved as a grayscale or palette PNG, not as an RGB '
+                f'image. Convert the annotations to class indices.')
         return labels
 
     def _check_mask_files(self, runner, loader_name: str) -> None:
-        """:func:`check_masks` on every labelled dataset of a loader: an
-        error for any bad mask, a warning for stray values in val / test
-        masks."""
+        """:func:`check_dataset_masks` of a loader, once per run; stray
+        values in val / test masks are only warned about."""
         if not self.check_masks or loader_name in self._checked_loaders:
             return
         self._checked_loaders.add(loader_name)
         loader = getattr(runner, loader_name)
-        evaluation = loader_name != 'train_dataloader'
-        for path, dataset, load in mask_datasets(loader.dataset,
-                                                 f'{loader_name}.dataset'):
-            num_classes = len(dataset.metainfo['classes'])
-            ignore_index = getattr(dataset, 'ignore_index', 255)
-            print_log(f'checking the masks of {path}', logger='current')
-            reports = check_masks(
-                [dataset.get_data_info(i) for i in range(len(dataset))],
-                load,
-                num_classes,
-                ignore_index,
-                where=f'{path} ({type(dataset).__name__})',
-                nproc=max(1, loader.num_workers),
-                allow_stray=evaluation)
-            stray = [r for r in reports if r.stray]
-            if stray:
-                print_log(
-                    f'{len(stray)} of {len(reports)} masks of {path} hold '
-                    f'label values that are neither a class in [0, '
-                    f'{num_classes}) nor the ignore index {ignore_index}, '
-                    f'e.g. {sorted(stray[0].stray)[:10]} in '
-                    f'{stray[0].path}; the IoU metrics leave them out. '
-                    f'Check num_classes, reduce_zero_label or label_map of '
-                    f'the dataset.',
-                    logger='current',
-                    level=logging.WARNING)
+        check_dataset_masks(
+            loader.dataset,
+            f'{loader_name}.dataset',
+            nproc=max(1, loader.num_workers),
+            allow_stray=loader_name != 'train_dataloader')
 
     def before_train(self, runner) -> None:
         self._check_classes(runner, 'train_dataloader')
