@@ -27,6 +27,7 @@ ALLOWED = {
     'openreview.net': None,
     'www.sphinx-doc.org': None,  # the theme's footer
     'pradyunsg.me': None,
+    'mmengine.readthedocs.io': None,  # inherited docstrings of mmengine
     'github.com': frozenset({
         # the official code of the methods
         'geyanqi/SAR',

@@ -28,6 +28,8 @@ autodoc_default_options = {'members': True, 'show-inheritance': True}
 autodoc_typehints = 'description'
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
+# a NamedTuple's Attributes as fields, not a second entry of each field
+napoleon_use_ivar = True
 
 # Furo: its content column holds an 88-column code line at 1280 px (wider
 # than alabaster's, which cut a third of the code lines), light and dark.

@@ -1,9 +1,14 @@
 """The docs site builds with Sphinx + MyST and warnings as errors (what
 ``make docs`` runs), so no internal link, heading anchor or included file
-is dead; the README is a front page whose links reach the docs. Built
-from a copy of docs/en in a temporary directory (the model-zoo pages are
-generated there, not in the checkout)."""
+is dead, and every link of the built HTML works (docs/en/check_links.py:
+raw HTML and the theme's links too, external ones on the allow-list);
+the README is a front page whose links reach the docs. Built from a copy
+of docs/en in a temporary directory (the model-zoo pages are generated
+there, not in the checkout), once for the module."""
+import contextlib
+import io
 import re
+import runpy
 import shutil
 
 import pytest
@@ -11,58 +16,149 @@ import pytest
 from tests.utils import REPO
 
 DOCS = REPO / 'docs' / 'en'
+CHECK = runpy.run_path(str(DOCS / 'check_links.py'))
 
 
-def build(root, capsys):
+def build(root):
     """Build ``root/docs/en`` as ``make docs`` does; (status, warnings)."""
     from sphinx.cmd.build import build_main
-    status = build_main([
-        '-W', '--keep-going', '-q', '-b', 'html', '-d',
-        str(root / 'doctrees'),
-        str(root / 'docs' / 'en'),
-        str(root / 'html')
-    ])
-    return status, capsys.readouterr().err
+    warnings = io.StringIO()
+    with contextlib.redirect_stderr(warnings):
+        status = build_main([
+            '-W', '--keep-going', '-q', '-b', 'html', '-d',
+            str(root / 'doctrees'),
+            str(root / 'docs' / 'en'),
+            str(root / 'html')
+        ])
+    return status, warnings.getvalue()
 
 
-@pytest.fixture
-def docs_copy(tmp_path):
-    """docs/en copied next to links to the files it includes and links."""
-    shutil.copytree(DOCS, tmp_path / 'docs' / 'en',
+def copy_docs(root):
+    """docs/en copied under ``root`` next to links to the files it
+    includes and links."""
+    shutil.copytree(DOCS, root / 'docs' / 'en',
                     ignore=shutil.ignore_patterns('_build', 'model_zoo'))
-    (tmp_path / 'docs' / 'figures').symlink_to(REPO / 'docs' / 'figures')
+    (root / 'docs' / 'figures').symlink_to(REPO / 'docs' / 'figures')
     for name in ('configs', 'benchmarks', 'tools', 'sar_mm'):
-        (tmp_path / name).symlink_to(REPO / name)
-    return tmp_path
+        (root / name).symlink_to(REPO / name)
+    return root
 
 
-def test_docs_build_without_warnings(docs_copy, capsys):
-    status, warnings = build(docs_copy, capsys)
+@pytest.fixture(scope='module')
+def site(tmp_path_factory):
+    """The docs built once: (the built HTML folder, status, warnings)."""
+    root = copy_docs(tmp_path_factory.mktemp('docs'))
+    status, warnings = build(root)
+    return root / 'html', status, warnings
+
+
+def test_docs_build_without_warnings(site):
+    html, status, warnings = site
     assert status == 0, warnings
-    html = docs_copy / 'html'
     for page in ('index', 'get_started', 'user_guides/own_dataset',
-                 'user_guides/semi_supervised', 'model_zoo', 'model_zoo/sar',
-                 'model_zoo/benchmark_lt_seg',
-                 'advanced_guides/pseudo_label_strategy'):
+                 'user_guides/semi_supervised', 'user_guides/inference',
+                 'user_guides/config', 'model_zoo', 'model_zoo/sar',
+                 'model_zoo/benchmark_lt_seg', 'notes/changelog',
+                 'notes/faq', 'advanced_guides/pseudo_label_strategy'):
         assert (html / f'{page}.html').is_file(), page
     # the own-dataset configs are included, not copied, into the guide
     guide = (html / 'user_guides/own_dataset.html').read_text()
     assert 'reduce_zero_label' in guide and 'LoadEmptySegMap' in guide
 
 
-@pytest.mark.parametrize('link', [
-    '[gone](no_such_page.md)',
-    '[gone](get_started.md#no-such-heading)',
-    '[gone](user_guides/no_such_page.md)',
-])
-def test_a_dead_internal_link_fails_the_build(docs_copy, capsys, link):
+def test_every_link_of_the_built_site_works(site):
+    html, status, _ = site
+    assert status == 0
+    assert CHECK['check_site'](str(html)) == []
+    # the configs' raw-HTML "Code Snippet" links reach their sources
+    page = (html / 'model_zoo/lt.html').read_text()
+    assert re.search(r'href="[^"]*long_tail_pixel_sampler\.py"', page)
+
+
+def test_the_link_check_finds_each_kind_of_broken_link(tmp_path):
+    """A dead file, a missing anchor, a page outside the site, an unknown
+    host and an unknown repository of a known host are each reported;
+    working links are not."""
+    (tmp_path / 'sub').mkdir()
+    (tmp_path / 'sub' / 'b.html').write_text('<h1 id="here">B</h1>')
+    (tmp_path / 'pic.png').write_bytes(b'')
+    (tmp_path / 'a.html').write_text(
+        '<a href="sub/b.html#here">ok</a><img src="pic.png">'
+        '<a href="#top" id="top">ok</a><a href="mailto:x@y.z">ok</a>'
+        '<a href="https://arxiv.org/abs/2312.11872">ok</a>'
+        '<a href="https://github.com/geyanqi/SAR/tree/main">ok</a>'
+        '<a href="sub/gone.html">dead</a>'
+        '<a href="sub/b.html#nowhere">anchor</a>'
+        '<a href="../../sar_mm/x.py">outside</a>'
+        '<script src="https://cdn.example.com/x.js"></script>'
+        '<a href="https://github.com/sar-mm/sar_mm">repo</a>')
+    problems = CHECK['check_site'](str(tmp_path))
+    assert problems == [
+        'a.html: sub/gone.html (no such file)',
+        "a.html: sub/b.html#nowhere (no id 'nowhere' in sub/b.html)",
+        'a.html: ../../sar_mm/x.py (points outside the built site)',
+        "a.html: https://cdn.example.com/x.js (unknown host "
+        "'cdn.example.com': not in ALLOWED of docs/en/check_links.py)",
+        'a.html: https://github.com/sar-mm/sar_mm (unknown repository '
+        'github.com/sar-mm/sar_mm: not in ALLOWED of '
+        'docs/en/check_links.py)',
+    ]
+
+
+def page_title(path):
+    return re.search(r'<h1>(.*?)<a class="headerlink"', path.read_text(),
+                     re.S).group(1).strip()
+
+
+def test_model_zoo_overview_links_every_page_under_plain_titles(site):
+    html, status, _ = site
+    assert status == 0
+    assert page_title(html / 'model_zoo.html') == 'Model zoo'
+    overview = (DOCS / 'model_zoo.md').read_text()
+    linked = set(re.findall(r'\]\(model_zoo/(\w+)\.md\)', overview))
+    pages = sorted((html / 'model_zoo').glob('*.html'))
+    assert {p.stem for p in pages} == linked
+    titles = [page_title(p) for p in pages]
+    assert len(set(titles)) == len(titles), titles
+    for title in titles:
+        # plain: no command, file name or generic 'Benchmark:' label
+        assert not re.search(r'python|\.py|Benchmark:|<code', title), title
+    # the dated notes live in the changelog, not above the results
+    assert 'Until 2026' not in overview
+    assert 'Until 2026' in (DOCS / 'notes/changelog.md').read_text()
+
+
+def test_api_reference_documents_the_public_classes(site):
+    html, status, _ = site
+    assert status == 0
+    for area, names in {
+            'models': ['segmentors.SAREncoderDecoder',
+                       'sar.SemanticAnchorLoss',
+                       'pseudo_labelers.DistributionMatching'],
+            'datasets': ['LTDigitScenes', 'transforms.MultiBranch'],
+            'engine': ['hooks.MeanTeacherHook'],
+            'evaluation': ['metrics.LTIoUMetric'],
+            'analysis': ['feature_geometry'],
+    }.items():
+        page = (html / 'api' / f'{area}.html').read_text()
+        for name in names:
+            assert f'id="sar_mm.{area}.{name}"' in page, (area, name)
+
+
+def test_a_dead_internal_link_fails_the_build(tmp_path):
     """What the build checks: a link to a missing page or heading."""
-    page = docs_copy / 'docs' / 'en' / 'get_started.md'
-    page.write_text(page.read_text() + f'\n\nSee {link}.\n')
-    status, warnings = build(docs_copy, capsys)
+    links = ['[gone](no_such_page.md)',
+             '[gone](get_started.md#no-such-heading)',
+             '[gone](user_guides/no_such_page.md)']
+    root = copy_docs(tmp_path)
+    page = root / 'docs' / 'en' / 'get_started.md'
+    page.write_text(page.read_text() + '\n\nSee ' + ', '.join(links) + '.\n')
+    status, warnings = build(root)
     assert status != 0
-    target = re.search(r'\((\S+)\)', link).group(1).split('#')[-1]
-    assert 'get_started.md' in warnings and target in warnings, warnings
+    for link in links:
+        target = re.search(r'\((\S+)\)', link).group(1).split('#')[-1]
+        assert re.search(rf'get_started\.md:\d+: WARNING: .*{target}',
+                         warnings), (link, warnings)
 
 
 def test_readme_is_a_front_page_linking_to_the_docs():

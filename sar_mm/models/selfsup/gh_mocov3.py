@@ -15,5 +15,6 @@ class GHMoCoV3(GHSelfSupervisorMixin, MoCoV3):
 
     Args:
         gh_loss (dict): Config of the :class:`~sar_mm.models.losses.GHLoss`.
-        *args, **kwargs: Arguments of :class:`~mmpretrain.models.MoCoV3`.
+        *args: Arguments of :class:`~mmpretrain.models.MoCoV3`.
+        **kwargs: Arguments of :class:`~mmpretrain.models.MoCoV3`.
     """

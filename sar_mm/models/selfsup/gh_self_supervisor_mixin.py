@@ -48,7 +48,8 @@ class GHSelfSupervisorMixin:
 
     Args:
         gh_loss (dict): Config of the :class:`GHLoss`.
-        *args, **kwargs: Arguments of the algorithm.
+        *args: Arguments of the algorithm.
+        **kwargs: Arguments of the algorithm.
     """
 
     def __init__(self, *args, gh_loss: dict, **kwargs):

@@ -24,7 +24,8 @@ class GHSimCLR(GHSelfSupervisorMixin, SimCLR):
 
     Args:
         gh_loss (dict): Config of the :class:`~sar_mm.models.losses.GHLoss`.
-        *args, **kwargs: Arguments of :class:`~mmpretrain.models.SimCLR`.
+        *args: Arguments of :class:`~mmpretrain.models.SimCLR`.
+        **kwargs: Arguments of :class:`~mmpretrain.models.SimCLR`.
     """
 
     def projected_views(self,
