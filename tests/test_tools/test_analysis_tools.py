@@ -67,6 +67,21 @@ def test_feature_geometry_segmentation(runs):
     assert set(report['groups_mean']['tail']) == set(report['per_class'])
 
 
+def test_feature_tools_refuse_colour_masks(runs, tmp_path):
+    """The features are labelled with the masks: checked as training
+    checks them (a colour mask's first row would pass for its labels)."""
+    shutil.copytree(runs / 'data', tmp_path / 'data')
+    mask = next((tmp_path / 'data').glob('*/ann_dir/val/val_00002.png'))
+    with Image.open(mask) as label:
+        label.convert('RGB').save(mask)
+    result = tool('feature_geometry.py', BASE, runs / 'fcn/iter_8.pth',
+                  '--out', 'geo', '--device', 'cpu', cwd=tmp_path)
+    assert_one_line_error(
+        result, 'val_00002.png has shape (64, 64, 3) (RGB image), but a '
+        'mask must be single-channel', '(1 of 6 masks of '
+        'val_dataloader.dataset (LTDigitScenes) fail this check.)')
+
+
 def test_feature_geometry_classification(runs):
     result = tool('feature_geometry.py', CLS, 'cls/epoch_1.pth', '--out',
                   'geo_cls', '--max-images', '60', cwd=runs)
