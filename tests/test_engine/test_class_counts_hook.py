@@ -1,16 +1,18 @@
 import logging
+import re
 
 import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner, load_checkpoint
 from mmpretrain.registry import MODELS
 
-from sar_mm.datasets import LTDigits, long_tailed_counts
+from sar_mm.datasets import LTDigits, LTDigitScenes, long_tailed_counts
 from sar_mm.engine.hooks import dataset_class_counts
 from sar_mm.utils import UserInputError
 from tests.utils import run_tool, scalars
 
 DEMOS = 'configs/demo'
+SCENE_CLASSES = LTDigitScenes.METAINFO['classes']
 
 
 def demo_cfg(repo, name, tmp_path, **options):
@@ -153,3 +155,71 @@ def test_segmentation_counts_are_the_labelled_pixels(tmp_path, monkeypatch):
     assert sum(counts) < 64 * 64 * len(dataset)  # not the unlabelled ones
     assert labelled_pixel_counts(LTDigits(split='train', lazy_init=True)) \
         is None
+
+
+
+def split_without_a_class(root, folder, num_labelled=3):
+    """Split files whose labelled scenes (the first ``num_labelled``
+    without a digit 9) miss some classes; returns those classes' names."""
+    import cv2
+    import numpy as np
+
+    from sar_mm.datasets.split_files import split_line, write_split_pair
+    names = sorted((root / 'ann_dir/train').iterdir())
+    masks = [cv2.imread(str(n), cv2.IMREAD_UNCHANGED) for n in names]
+    labelled = [i for i, m in enumerate(masks) if not (m == 10).any()]
+    labelled = labelled[:num_labelled]
+    counts = sum(
+        np.bincount(masks[i].ravel(), minlength=11) for i in labelled)
+    lines = [
+        split_line(f'img_dir/train/{n.name}', f'ann_dir/train/{n.name}', '')
+        for n in names
+    ]
+    write_split_pair(str(folder), lines, labelled)
+    return [SCENE_CLASSES[c] for c in np.flatnonzero(counts == 0)]
+
+
+WARNING = 'the labelled training split has no pixel of class(es)'
+
+
+@pytest.mark.parametrize('strategy', [
+    ['model.pseudo_label.type=DistributionMatching'],
+    ['model.pseudo_label.type=FlexMatchThreshold',
+     'model.pseudo_label.prior_norm=True'],
+    ['model.pseudo_label.type=FreeMatchThreshold',
+     'model.pseudo_label.prior_norm=True'],
+    ['model.pseudo_label.type=AdaptiveEqualization'],
+], ids=['dars', 'flexmatch-prior', 'freematch-prior', 'ael'])
+def test_trains_on_a_split_with_an_unlabelled_class(strategy, tmp_path):
+    """Every strategy that reads the labelled prior (and AEL, which reads
+    none) trains on a split where digits have no labelled pixel: one
+    warning at the start names them and the fix, the strategy holds their
+    count 0, and the val table's frequency column is the split's (0 for
+    digit 9)."""
+    import torch
+
+    from tests.utils import TINY_SEMI
+    root = tmp_path / 'data/lt_digit_scenes_tiny'
+    LTDigitScenes(data_root=str(root), num_train=24, num_val=6)
+    missing = split_without_a_class(root, tmp_path / 'split')
+    assert '9' in missing and len(missing) < 10
+    result = run_tool([
+        'train.py', str(TINY_SEMI), '--work-dir', 'wd', '--cfg-options',
+        *strategy, 'train_cfg.max_iters=2',
+        'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
+        'train_dataloader.dataset.datasets.0.split_file=split/labeled.txt',
+        'train_dataloader.dataset.datasets.1.split_file=split/unlabeled.txt'
+    ], tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = next((tmp_path / 'wd').glob('*/*.log')).read_text()
+    assert log.count(WARNING) == 1
+    assert (f'{WARNING} {missing}: the model never sees them labelled'
+            in log) and 'make_splits.py --stratified' in log
+    state = torch.load(
+        tmp_path / 'wd/iter_2.pth', map_location='cpu')['state_dict']
+    if 'AdaptiveEqualization' not in strategy[0]:  # AEL reads no prior
+        counts = state['pseudo_labeler.class_counts']
+        assert [SCENE_CLASSES[c] for c in torch.nonzero(counts == 0)] == \
+            missing
+    row = re.search(r'^\|\s*9\s*\|\s*\w+\s*\|\s*([\d.]+)\s*\|', log, re.M)
+    assert row and row.group(1) == '0'

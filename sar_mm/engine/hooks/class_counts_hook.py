@@ -1,4 +1,4 @@
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 import numpy as np
 from mmengine.hooks import Hook
@@ -9,8 +9,10 @@ from mmseg.registry import HOOKS as SEG_HOOKS
 from torch import nn
 
 from ...analysis.label_counts import labelled_pixel_counts
-from ...evaluation.metrics import LTAccuracy
+from ...datasets.semi_split_dataset import SemiSplitDataset
+from ...evaluation.metrics import LTAccuracy, LTIoUMetric
 from ...models.utils.class_counts import ClassCountsMixin
+from ...utils.class_stats import STRATIFIED_FIX, unlabelled_classes
 from ...utils.errors import UserInputError
 
 
@@ -41,6 +43,28 @@ def config_train_class_counts(cfg) -> Optional[List[int]]:
     return dataset_class_counts(dataset)
 
 
+def is_labelled_split(dataset) -> bool:
+    """Whether a training set is (or holds) a labelled split of a
+    segmentation dataset: a :class:`~sar_mm.datasets.SemiSplitDataset`
+    (semi-supervised training, or a supervised baseline on its split)."""
+    return any(
+        isinstance(d, SemiSplitDataset) and d.labelled
+        for d in getattr(dataset, 'datasets', [dataset]))
+
+
+def warn_unlabelled_classes(counts: Sequence[int], dataset, logger) -> None:
+    """One warning naming the classes with no labelled pixel in the
+    training split, and the fix; nothing when every class has some."""
+    missing = unlabelled_classes(counts, dataset.metainfo.get('classes'))
+    if missing:
+        logger.warning(
+            f'the labelled training split has no pixel of class(es) '
+            f'{missing}: the model never sees them labelled (expect an IoU '
+            f'near 0), and the pseudo-label strategies that read the '
+            f'labelled prior never pseudo-label them. To label every class, '
+            f'{STRATIFIED_FIX}.')
+
+
 @SEG_HOOKS.register_module()
 @PRETRAIN_HOOKS.register_module()
 class ClassCountsHook(Hook):
@@ -63,6 +87,13 @@ class ClassCountsHook(Hook):
     a training set falls back to the evaluated split's ``class_counts``
     (sar_mm's long-tailed test splits carry training counts).
 
+    A run trained on a labelled split (:func:`is_labelled_split`:
+    semi-supervised, or a supervised baseline on the split) has its
+    labelled class pixels read at the start whatever the modules need:
+    one warning names the classes with none (and the fix, ``make_splits.py
+    --stratified``), and every :class:`~sar_mm.evaluation.LTIoUMetric`
+    shows them as its frequency column.
+
     Counts loaded from a checkpoint are kept; when they differ from the
     config's training set (a checkpoint tested with another imbalance
     ratio than it was trained with), testing stops with one line naming
@@ -79,6 +110,8 @@ class ClassCountsHook(Hook):
 
     def __init__(self):
         self._train_counts: Optional[List[int]] = None
+        # the labelled split's class pixels, for LTIoUMetric
+        self._pixel_counts: Optional[List[int]] = None
 
     @staticmethod
     def _count_modules(runner) -> List[ClassCountsMixin]:
@@ -99,9 +132,16 @@ class ClassCountsHook(Hook):
         dataset = runner.train_dataloader.dataset
         counts = dataset_class_counts(dataset)
         modules = self._count_modules(runner)
-        if counts is None and any(m.needs_class_counts for m in modules):
+        needed = any(m.needs_class_counts for m in modules)
+        on_split = is_labelled_split(dataset)
+        if counts is None and (needed or on_split):
             # segmentation: the class pixels of the labelled label maps
             counts = labelled_pixel_counts(dataset)
+            if counts is not None:
+                self._pixel_counts = counts
+                warn_unlabelled_classes(counts, dataset, runner.logger)
+            if not needed:
+                return
         if counts is None:
             needy = [type(m).__name__ for m in modules if m.needs_class_counts]
             if needy:
@@ -115,6 +155,10 @@ class ClassCountsHook(Hook):
         self._train_counts = counts
 
     def _before_eval(self, runner, loop) -> None:
+        if self._pixel_counts is not None:
+            for metric in loop.evaluator.metrics:
+                if isinstance(metric, LTIoUMetric):
+                    metric.train_counts = list(self._pixel_counts)
         metrics = [
             m for m in loop.evaluator.metrics
             if isinstance(m, LTAccuracy) and m.class_counts is None

@@ -47,7 +47,13 @@ class LTIoUMetric(IoUMetric):
     truth seen during this evaluation, split by ``group_rule`` and
     ``group_bounds`` (see :func:`sar_mm.utils.split_groups`). The printed
     table adds the frequency and group of each class, sorted from head to
-    tail, and a table of the group means.
+    tail, and a table of the group means. For a run trained on a labelled
+    split (semi-supervised, or a supervised baseline on the same split),
+    :class:`~sar_mm.engine.hooks.ClassCountsHook` sets
+    :attr:`train_counts` to the split's class pixels: the frequency column
+    then shows what the model was trained on (a class with 0 there was
+    never seen labelled), while the groups stay those of the statistics
+    file, so that runs on different splits are grouped alike.
 
     Args:
         stats_file (str, optional): Class statistics giving the groups.
@@ -67,6 +73,10 @@ class LTIoUMetric(IoUMetric):
                  **kwargs) -> None:
         super().__init__(**kwargs)
         self.stats = ClassStats.load(stats_file) if stats_file else None
+        #: Pixels of each class in the labelled training split, for the
+        #: frequency column; None: the statistics file's or the ground
+        #: truth's frequencies.
+        self.train_counts: Optional[List[int]] = None
         self.group_rule = group_rule
         self.group_bounds = check_group_split(group_rule, group_bounds)
 
@@ -85,11 +95,16 @@ class LTIoUMetric(IoUMetric):
 
     def _groups_and_frequencies(self, total_area_label: np.ndarray):
         if self.stats is not None:
-            return self.stats.groups, np.asarray(self.stats.frequencies)
-        counts = np.asarray(total_area_label, dtype=np.float64)
-        frequencies = counts / max(counts.sum(), 1)
-        return split_groups(counts, self.group_rule,
-                            self.group_bounds), frequencies
+            groups = self.stats.groups
+            frequencies = np.asarray(self.stats.frequencies)
+        else:
+            counts = np.asarray(total_area_label, dtype=np.float64)
+            groups = split_groups(counts, self.group_rule, self.group_bounds)
+            frequencies = counts / max(counts.sum(), 1)
+        if self.train_counts is not None:
+            counts = np.asarray(self.train_counts, dtype=np.float64)
+            frequencies = counts / max(counts.sum(), 1)
+        return groups, frequencies
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         """Compute the metrics from the accumulated per-image areas.
@@ -138,6 +153,9 @@ class LTIoUMetric(IoUMetric):
                     logger: MMLogger) -> None:
         source = (f'class statistics {self.stats.path}' if self.stats
                   is not None else 'the ground truth of this evaluation')
+        source = (f'groups from {source}, frequencies from the labelled '
+                  f'training split' if self.train_counts is not None else
+                  f'groups and frequencies from {source}')
         table = PrettyTable()
         order = head_to_tail(groups)
         group_of = group_of_classes(groups)
@@ -147,9 +165,7 @@ class LTIoUMetric(IoUMetric):
                          [f'{frequencies[c] * 100:.3g}' for c in order])
         for name, values in per_class.items():
             table.add_column(name, [_percent(values[c]) for c in order])
-        print_log(
-            f'per class results, head to tail (groups and frequencies from '
-            f'{source}):', logger)
+        print_log(f'per class results, head to tail ({source}):', logger)
         print_log('\n' + table.get_string(), logger=logger)
 
         group_table = PrettyTable()

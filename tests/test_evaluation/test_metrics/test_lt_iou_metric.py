@@ -185,3 +185,31 @@ def test_reduce_zero_label_ground_truth(tmp_path):
     assert metrics['IoU.car'] == pytest.approx(50.0)
     assert metrics['Acc.road'] == pytest.approx(100.0)
     assert metrics['aAcc'] == pytest.approx(60.0)
+
+
+def test_frequencies_of_the_labelled_training_split(tmp_path):
+    """ClassCountsHook gives a run trained on a split its labelled pixels:
+    the frequency column shows them (0 for a class never seen labelled),
+    the groups and every metric stay the statistics file's."""
+    stats = write_stats(
+        tmp_path / 's.json', head=[0], medium=[1, 2], tail=[3, 4])
+    log_file = tmp_path / 'log.txt'
+    MMLogger.get_instance('test_lt_iou_split', log_file=str(log_file))
+    metric = LTIoUMetric(stats_file=stats)
+    metric.train_counts = [40, 30, 30, 0, 20]
+    metrics = run(metric)
+    assert metrics == run(LTIoUMetric(stats_file=stats))
+    log = log_file.read_text()
+    rows = re.findall(
+        r'^\|\s*([a-z ]+?)\s*\|\s*(head|medium|tail)\s*\|'
+        r'\s*([\d.]+)\s*\|', log, re.M)
+    # by hand: 40 / 120, 30 / 120, 30 / 120, 0, 20 / 120; then the same
+    # metric without them shows the statistics file's 50, 30, 10, 6, 4 %
+    assert rows == [('sky', 'head', '33.3'), ('road', 'medium', '25'),
+                    ('car', 'medium', '25'),
+                    ('traffic light', 'tail', '0'), ('bus', 'tail', '16.7'),
+                    ('sky', 'head', '50'), ('road', 'medium', '30'),
+                    ('car', 'medium', '10'), ('traffic light', 'tail', '6'),
+                    ('bus', 'tail', '4')]
+    assert (f'groups from class statistics {stats}, frequencies from the '
+            f'labelled training split') in log
