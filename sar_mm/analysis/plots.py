@@ -153,7 +153,7 @@ def plot_similarities(panels: Sequence[Tuple[str, np.ndarray]],
     names = [info.names[c] for c in order]
     fig, axes = new_figure(width, height, ncols=len(panels), squeeze=False)
     image = None
-    for ax, (title, vectors) in zip(axes[0], panels):
+    for k, (ax, (title, vectors)) in enumerate(zip(axes[0], panels)):
         sim = cosine_similarity(np.asarray(vectors, np.float64))[order][:,
                                                                        order]
         image = ax.imshow(sim, cmap='RdBu_r', vmin=-1, vmax=1)
@@ -161,7 +161,9 @@ def plot_similarities(panels: Sequence[Tuple[str, np.ndarray]],
         fontsize = 8 if len(order) <= 30 else 5
         if len(order) <= 60:
             ax.set_xticks(ticks, names, rotation=90, fontsize=fontsize)
-            ax.set_yticks(ticks, names, fontsize=fontsize)
+            # the rows are the same classes in every panel: names on the
+            # first only, where they cannot run into the panel on the left
+            ax.set_yticks(ticks, names if k == 0 else [], fontsize=fontsize)
         if len(order) <= 12:
             for i in range(len(order)):
                 for j in range(len(order)):
@@ -198,9 +200,13 @@ def plot_per_class(series: Sequence[Tuple[str, np.ndarray]], info: ClassInfo,
     fig, ax = new_figure(width, height)
     if info.frequencies is not None:
         freq_ax = ax.twinx()
-        freq_ax.bar(x, np.asarray(info.frequencies)[order] * 100,
-                    color='lightgrey', width=0.8, zorder=0)
+        shown = np.asarray(info.frequencies)[order] * 100
+        freq_ax.bar(x, shown, color='lightgrey', width=0.8, zorder=0)
         freq_ax.set_yscale('log')
+        # a decade of room below the rarest class, whose bar would
+        # otherwise start at the axis' bottom and not show
+        if (shown > 0).any():
+            freq_ax.set_ylim(bottom=shown[shown > 0].min() / 10)
         freq_ax.set_ylabel('training frequency (%, bars)')
         ax.set_zorder(freq_ax.get_zorder() + 1)
         ax.patch.set_visible(False)
