@@ -22,24 +22,28 @@ from urllib.parse import unquote, urlsplit
 
 # Where the docs may link outside the site, the one allow-list: host ->
 # None (any page) or the repositories, ``owner/name``, of a code host.
+GITHUB_REPOS = frozenset({
+    # the official code of the methods
+    'geyanqi/SAR',
+    'FlamieZhu/Balanced-Contrastive-Learning',
+    'MediaBrain-SJTU/Geometric-Harmonization',
+    'LiheYoung/UniMatch',
+    'LiheYoung/UniMatch-V2',
+    # the configs we adapt
+    'open-mmlab/mmsegmentation',
+    # the theme's footer
+    'pradyunsg/furo',
+})
 ALLOWED = {
-    'arxiv.org': None,  # the methods' papers
+    'github.com': GITHUB_REPOS,
+    # the methods' papers
+    'arxiv.org': None,
     'openreview.net': None,
-    'www.sphinx-doc.org': None,  # the theme's footer
+    # docstrings inherited from mmengine
+    'mmengine.readthedocs.io': None,
+    # the theme's footer
+    'www.sphinx-doc.org': None,
     'pradyunsg.me': None,
-    'mmengine.readthedocs.io': None,  # inherited docstrings of mmengine
-    'github.com': frozenset({
-        # the official code of the methods
-        'geyanqi/SAR',
-        'FlamieZhu/Balanced-Contrastive-Learning',
-        'MediaBrain-SJTU/Geometric-Harmonization',
-        'LiheYoung/UniMatch',
-        'LiheYoung/UniMatch-V2',
-        # the configs we adapt
-        'open-mmlab/mmsegmentation',
-        # the theme's footer
-        'pradyunsg/furo',
-    }),
 }
 # Attributes that load or link a resource.
 ATTRS = ('href', 'src')
@@ -105,8 +109,7 @@ def _check_link(link, page, root, pages, allowed):
         return _check_external(parts, allowed)
     target = page
     if parts.path:
-        target = osp.normpath(
-            osp.join(osp.dirname(page), unquote(parts.path)))
+        target = osp.normpath(osp.join(osp.dirname(page), unquote(parts.path)))
         if osp.isdir(target):
             target = osp.join(target, 'index.html')
         if osp.commonpath([target, root]) != root:
@@ -138,9 +141,10 @@ def main(argv=None) -> int:
     """Print every problem; status 1 when there is one."""
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1 or not osp.isdir(argv[0]):
-        print('ERROR: give the built site, e.g. '
-              'python docs/en/check_links.py docs/en/_build/html',
-              file=sys.stderr)
+        print(
+            'ERROR: give the built site, e.g. '
+            'python docs/en/check_links.py docs/en/_build/html',
+            file=sys.stderr)
         return 1
     problems = check_site(argv[0])
     for problem in problems:

@@ -43,5 +43,6 @@ copybutton_prompt_is_regexp = True
 
 # run by path, not imported: a second build in one process (the tests')
 # must write the pages of its own source folder
-runpy.run_path(osp.join(osp.dirname(osp.abspath(__file__)),
-                        'model_zoo_pages.py'))['write_pages']()
+runpy.run_path(
+    osp.join(osp.dirname(osp.abspath(__file__)),
+             'model_zoo_pages.py'))['write_pages']()

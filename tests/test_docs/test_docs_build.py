@@ -36,7 +36,8 @@ def build(root):
 def copy_docs(root):
     """docs/en copied under ``root`` next to links to the files it
     includes and links."""
-    shutil.copytree(DOCS, root / 'docs' / 'en',
+    shutil.copytree(DOCS,
+                    root / 'docs' / 'en',
                     ignore=shutil.ignore_patterns('_build', 'model_zoo'))
     (root / 'docs' / 'figures').symlink_to(REPO / 'docs' / 'figures')
     for name in ('configs', 'benchmarks', 'tools', 'sar_mm'):
@@ -58,8 +59,8 @@ def test_docs_build_without_warnings(site):
     for page in ('index', 'get_started', 'user_guides/own_dataset',
                  'user_guides/semi_supervised', 'user_guides/inference',
                  'user_guides/config', 'model_zoo', 'model_zoo/sar',
-                 'model_zoo/benchmark_lt_seg', 'notes/changelog',
-                 'notes/faq', 'advanced_guides/pseudo_label_strategy'):
+                 'model_zoo/benchmark_lt_seg', 'notes/changelog', 'notes/faq',
+                 'advanced_guides/pseudo_label_strategy'):
         assert (html / f'{page}.html').is_file(), page
     # the own-dataset configs are included, not copied, into the guide
     guide = (html / 'user_guides/own_dataset.html').read_text()
@@ -132,9 +133,10 @@ def test_api_reference_documents_the_public_classes(site):
     html, status, _ = site
     assert status == 0
     for area, names in {
-            'models': ['segmentors.SAREncoderDecoder',
-                       'sar.SemanticAnchorLoss',
-                       'pseudo_labelers.DistributionMatching'],
+            'models': [
+                'segmentors.SAREncoderDecoder', 'sar.SemanticAnchorLoss',
+                'pseudo_labelers.DistributionMatching'
+            ],
             'datasets': ['LTDigitScenes', 'transforms.MultiBranch'],
             'engine': ['hooks.MeanTeacherHook'],
             'evaluation': ['metrics.LTIoUMetric'],
@@ -147,9 +149,10 @@ def test_api_reference_documents_the_public_classes(site):
 
 def test_a_dead_internal_link_fails_the_build(tmp_path):
     """What the build checks: a link to a missing page or heading."""
-    links = ['[gone](no_such_page.md)',
-             '[gone](get_started.md#no-such-heading)',
-             '[gone](user_guides/no_such_page.md)']
+    links = [
+        '[gone](no_such_page.md)', '[gone](get_started.md#no-such-heading)',
+        '[gone](user_guides/no_such_page.md)'
+    ]
     root = copy_docs(tmp_path)
     page = root / 'docs' / 'en' / 'get_started.md'
     page.write_text(page.read_text() + '\n\nSee ' + ', '.join(links) + '.\n')
