@@ -11,6 +11,8 @@ import re
 import shutil
 from glob import glob
 
+from sphinx.errors import ConfigError
+
 DOCS = osp.dirname(osp.abspath(__file__))
 REPO = osp.dirname(osp.dirname(DOCS))
 OUT = osp.join(DOCS, 'model_zoo')
@@ -29,6 +31,8 @@ REPORTS = {
     'semi_cls': ('Semi-supervised classification on LTDigits', False),
     'gh_ssl': ('Self-supervised learning with GH on LTDigits', False),
     'sar_overhead': ('What SAR costs: step time and memory', False),
+    'mask_check': ('What the start-of-run mask check costs', False),
+    'mask_check': ('What the start-of-run mask check costs', False),
     'semi_seg': ('Semi-supervised segmentation, 1,000 iterations', True),
     'semi_seg_oracle': ('Semi-supervised segmentation: the true-mask '
                         'ceiling', True),
@@ -80,8 +84,10 @@ def report_header(text: str, report: str) -> str:
     kept in the line naming its file); a study points to the current
     protocol's report."""
     if report not in REPORTS:
-        raise KeyError(f'benchmarks/results/{report}.md has no title: add '
-                       'it to REPORTS of docs/en/model_zoo_pages.py')
+        # Sphinx prints a ConfigError of conf.py as its one line
+        raise ConfigError(f'benchmarks/results/{report}.md has no title: '
+                          'add it to REPORTS of docs/en/model_zoo_pages.py '
+                          'and to the tables of docs/en/model_zoo.md')
     title, study = REPORTS[report]
     lines = text.lstrip().split('\n')
     source = f'Report `benchmarks/results/{report}.md`'
