@@ -32,7 +32,6 @@ REPORTS = {
     'gh_ssl': ('Self-supervised learning with GH on LTDigits', False),
     'sar_overhead': ('What SAR costs: step time and memory', False),
     'mask_check': ('What the start-of-run mask check costs', False),
-    'mask_check': ('What the start-of-run mask check costs', False),
     'semi_seg': ('Semi-supervised segmentation, 1,000 iterations', True),
     'semi_seg_oracle': ('Semi-supervised segmentation: the true-mask '
                         'ceiling', True),
