@@ -6,7 +6,8 @@
 #   make test               install if needed, then the whole test suite
 #   make demo               install if needed, then train the demo config
 #   make docs               build the docs site (docs/en -> docs/en/_build/html);
-#                           any Sphinx warning, e.g. a dead link, fails it
+#                           any Sphinx warning, or a link of the built HTML
+#                           that is dead or leaves the allow-list, fails it
 #   make figures            regenerate the analysis figures under docs/figures
 #                           (FIGURES_ARGS=--no-train reuses the runs)
 #   make bench              run the benchmarks under benchmarks/
@@ -80,6 +81,7 @@ demo: install
 
 docs: deps
 	$(PY) -m sphinx -W --keep-going -q -b html docs/en docs/en/_build/html
+	$(PY) docs/en/check_links.py docs/en/_build/html
 	@echo "docs built: docs/en/_build/html/index.html"
 
 figures: install

@@ -194,3 +194,19 @@ def test_semi_supervised_recipe_is_the_tested_config():
     assert config.count('branch_field=branch_field') == 2
     assert "'sar_mm::_base_/datasets/semi_views.py'" in config
     assert "'../_base_/datasets/semi_views.py'" not in text
+
+
+def test_a_report_without_a_title_is_named():
+    """A new benchmark report needs its plain title and its rows in the
+    model zoo; the build stops with one line saying so."""
+    from sphinx.errors import ConfigError
+    pages = runpy.run_path(str(DOCS / 'model_zoo_pages.py'))
+    with pytest.raises(ConfigError,
+                       match=r'results/new\.md has no title: add it to '
+                       'REPORTS of docs/en/model_zoo_pages.py'):
+        pages['report_header']('# New benchmark\n', 'new')
+    header = pages['report_header']('# LTDigits, 30 epochs\n\nText', 'lt_cls')
+    assert header.splitlines()[:3] == [
+        '# Long-tailed classification on LTDigits', '',
+        'Report `benchmarks/results/lt_cls.md`: LTDigits, 30 epochs.'
+    ]
