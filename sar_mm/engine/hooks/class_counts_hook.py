@@ -43,6 +43,10 @@ def config_train_class_counts(cfg) -> Optional[List[int]]:
     return dataset_class_counts(dataset)
 
 
+#: Checkpoint meta key of the labelled split's class pixels.
+_PIXELS_KEY = 'labelled_class_pixels'
+
+
 def is_labelled_split(dataset) -> bool:
     """Whether a training set is (or holds) a labelled split of a
     segmentation dataset: a :class:`~sar_mm.datasets.SemiSplitDataset`
@@ -92,7 +96,8 @@ class ClassCountsHook(Hook):
     labelled class pixels read at the start whatever the modules need:
     one warning names the classes with none (and the fix, ``make_splits.py
     --stratified``), and every :class:`~sar_mm.evaluation.LTIoUMetric`
-    shows them as its frequency column.
+    shows them as its frequency column. They are saved in the checkpoints'
+    ``meta``, so ``tools/test.py`` shows them too.
 
     Counts loaded from a checkpoint are kept; when they differ from the
     config's training set (a checkpoint tested with another imbalance
@@ -129,6 +134,8 @@ class ClassCountsHook(Hook):
         ]
 
     def before_train(self, runner) -> None:
+        # a training run shows its own split, not a loaded checkpoint's
+        self._pixel_counts = None
         dataset = runner.train_dataloader.dataset
         counts = dataset_class_counts(dataset)
         modules = self._count_modules(runner)
@@ -188,6 +195,18 @@ class ClassCountsHook(Hook):
                     f'(e.g. the same imbalance_ratio).')
         for metric in metrics:
             metric.class_counts = list(counts)
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        # the split's class pixels go with the weights, so that testing
+        # them shows the frequencies of the split they were trained on
+        if self._pixel_counts is not None:
+            checkpoint.setdefault('meta', {})[_PIXELS_KEY] = list(
+                self._pixel_counts)
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        saved = (checkpoint.get('meta') or {}).get(_PIXELS_KEY)
+        if saved is not None and self._pixel_counts is None:
+            self._pixel_counts = [int(n) for n in saved]
 
     def before_val(self, runner) -> None:
         self._before_eval(runner, runner.val_loop)
