@@ -112,12 +112,14 @@ def write_lt_digit_scenes_splits(data_root: str, num_train: int,
     The labelled scenes of ``1/k`` are the first ``num_train // k`` of one
     seeded permutation, so the splits are nested (1/16 within 1/8 ...), and
     the unlabelled list is the rest; but every split labels every class
-    (as ``make_splits.py --stratified`` does): the earliest scene of the
-    permutation holding a class that the first ones miss takes the place
-    of the last one (:func:`~.split_files.covering_samples`; a split with
-    fewer scenes than that needs labels the rarest classes first). A split
-    that already labels every class is the plain permutation prefix.
+    (as ``make_splits.py --stratified`` does): the scenes of
+    :func:`~.split_files.covering_samples` (per class, rarest first, the
+    earliest scene of the permutation holding it) come first, so a split
+    whose prefix misses a class gets such a scene in place of its last one
+    (a split with fewer scenes than classes labels the rarest first). A
+    split whose prefix labels every class is that prefix, as before.
     Deterministic: a function of the scenes, ``num_train`` and ``seed``.
+    Existing split files are kept (delete ``splits/`` to rewrite them).
     Written into a private folder and renamed into place, so concurrent
     processes never see half a split.
     """
@@ -165,8 +167,8 @@ class LTDigitScenes(BaseSegDataset):
     The scenes are generated once, on first use, into ``data_root`` in
     mmseg's ``img_dir``/``ann_dir`` layout and reused afterwards, with
     split files for semi-supervised training (1/2, 1/4, 1/8 and 1/16 of the
-    train scenes labelled, see :func:`write_lt_digit_scenes_splits`) under
-    ``data_root/splits``.
+    train scenes labelled, each labelling every class, see
+    :func:`write_lt_digit_scenes_splits`) under ``data_root/splits``.
     ``data_root/meta.json`` records the generation settings; asking for
     other settings with the same ``data_root`` is an error rather than a
     silent reuse.
