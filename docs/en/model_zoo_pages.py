@@ -22,7 +22,7 @@ HTML_LINK = re.compile(r'<a href="([^"]+)">(.*?)</a>')
 CURRENT = 'semi_seg_3k_dm'
 # report -> (title of its page, whether it is a study behind the current
 # semi-supervised protocol, CURRENT's, rather than a headline benchmark);
-# docs/en/model_zoo.md lists them in this order
+# docs/en/index.md and model_zoo.md list them in this order
 REPORTS = {
     'lt_seg': ('Long-tailed segmentation on LTDigitScenes', False),
     'lt_cls': ('Long-tailed classification on LTDigits', False),
