@@ -47,6 +47,9 @@ class AdaptiveEqualization(BasePseudoLabeler):
       loss; without it the term shrinks as the weights do.
     - AEL samples by the student's prediction; here by the pseudo-label.
 
+    It reads no labelled class counts, so a class without labelled pixels
+    is weighted like any other (by the model's confidence in it).
+
     One ``all_reduce`` per step sums the per-class statistics over DDP
     ranks; no per-class loop, no host sync.
 
