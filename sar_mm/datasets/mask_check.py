@@ -61,6 +61,14 @@ def _header(path: str):
         return None
 
 
+def _not_single_channel(path: str, shape: tuple, mode: str = '') -> str:
+    mode = f' ({mode} image)' if mode else ''
+    return (f'the mask {path} has shape {tuple(shape)}{mode}, but a mask '
+            f'must be single-channel: one class index per pixel, saved as a '
+            f'grayscale or palette PNG, not as an RGB image. Convert the '
+            f'masks to class indices.')
+
+
 def read_mask(data_info: dict, load_annotations, num_classes: int,
               ignore_index: int) -> MaskReport:
     """Check and count one mask.
@@ -77,27 +85,28 @@ def read_mask(data_info: dict, load_annotations, num_classes: int,
     """
     path = data_info['seg_map_path']
     empty = np.zeros(0, np.int64)
-    mask = _header(path)
-    if mask is None and osp.isfile(path):
-        return MaskReport(path, empty, problem=(
-            f'the mask {path} is not an image PIL can read; save the masks '
-            f'as PNG files.'))
-    if mask is not None:
-        mode, (width, height), bands = mask
+    header = _header(path)
+    if header is not None:
+        mode, (width, height), bands = header
         if bands != 1:
-            return MaskReport(path, empty, problem=(
-                f'the mask {path} has shape ({height}, {width}, {bands}) '
-                f'({mode} image), but a mask must be single-channel: one '
-                f'class index per pixel, saved as a grayscale or palette '
-                f'PNG, not as an RGB image. Convert the masks to class '
-                f'indices.'))
+            return MaskReport(path, empty,
+                              problem=_not_single_channel(
+                                  path, (height, width, bands), mode))
         image = _header(data_info.get('img_path', ''))
         if image is not None and image[1] != (width, height):
             return MaskReport(path, empty, problem=(
                 f'the mask {path} is {width}x{height} pixels but its image '
                 f'{data_info["img_path"]} is {image[1][0]}x{image[1][1]}; '
                 f'a mask must have the same size as its image.'))
-    seg = load_annotations(dict(data_info, seg_fields=[]))['gt_seg_map']
+    try:
+        seg = load_annotations(dict(data_info, seg_fields=[]))['gt_seg_map']
+    except OSError as err:
+        return MaskReport(path, empty, problem=(
+            f'the mask {path} cannot be read ({err}); save the masks as '
+            f'PNG files.'))
+    if seg.ndim != 2:  # a remote file, whose header was not read
+        return MaskReport(path, empty,
+                          problem=_not_single_channel(path, seg.shape))
     # mmseg's LoadAnnotations gives uint8: a histogram of 256 bins at most
     hist = np.bincount(seg.ravel(), minlength=num_classes).astype(np.int64)
     if 0 <= ignore_index < len(hist):

@@ -21,6 +21,12 @@ def write_pair(root, name, mask, image_shape=None):
                 reduce_zero_label=False, seg_fields=[])
 
 
+def broken(info):
+    with open(info['seg_map_path'], 'wb') as f:
+        f.write(b'not a PNG')
+    return info
+
+
 def test_counts_and_stray_values_by_hand(tmp_path):
     info = write_pair(tmp_path, 'a', MASK)
     reports = check_masks([info, dict(img_path='unlabelled.jpg')],
@@ -44,7 +50,9 @@ def test_counts_and_stray_values_by_hand(tmp_path):
     (lambda root: write_pair(root, 'x', MASK),
      'x.png holds label value(s) [7], which are neither a class in [0, 3) '
      'nor the ignore index 255. Check num_classes'),
-], ids=['rgb', 'size', 'stray'])
+    (lambda root: broken(write_pair(root, 'x', MASK)),
+     'x.png cannot be read (cannot identify image file'),
+], ids=['rgb', 'size', 'stray', 'broken'])
 def test_first_bad_mask_count_and_fix_in_one_line(tmp_path, bad, message):
     good = np.where(MASK == 7, 0, MASK).astype(np.uint8)
     infos = [write_pair(tmp_path, 'good0', good), bad(tmp_path),
