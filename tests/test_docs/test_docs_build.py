@@ -62,6 +62,9 @@ def test_docs_build_without_warnings(site):
                  'model_zoo/benchmark_lt_seg', 'notes/changelog', 'notes/faq',
                  'advanced_guides/pseudo_label_strategy'):
         assert (html / f'{page}.html').is_file(), page
+    # the theme's wider content column and the copy button on every page
+    index = (html / 'index.html').read_text()
+    assert 'wide_code.css' in index and 'copybutton.js' in index
     # the own-dataset configs are included, not copied, into the guide
     guide = (html / 'user_guides/own_dataset.html').read_text()
     assert 'reduce_zero_label' in guide and 'LoadEmptySegMap' in guide
