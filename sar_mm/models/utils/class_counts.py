@@ -57,7 +57,7 @@ class ClassCountsMixin:
         else:
             need = 'one positive training count per class (at least 2 ' \
                 'classes)'
-            ok = len(counts) >= 2 and positive.all()
+            ok = positive.all() and positive.sum() >= 2
         if counts.dim() != 1 or not ok:
             zero = (counts == 0).nonzero().flatten().tolist() \
                 if counts.dim() == 1 else []
