@@ -213,3 +213,14 @@ def test_a_report_without_a_title_is_named():
         '# Long-tailed classification on LTDigits', '',
         'Report `benchmarks/results/lt_cls.md`: LTDigits, 30 epochs.'
     ]
+
+
+def test_link_check_command_line(tmp_path, capsys):
+    main = CHECK['main']
+    assert main([str(tmp_path / 'missing')]) == 1
+    assert capsys.readouterr().err.startswith('ERROR: give the built site')
+    (tmp_path / 'a.html').write_text('<a href="b.html">dead</a>')
+    assert main([str(tmp_path)]) == 1
+    assert capsys.readouterr().out == 'a.html: b.html (no such file)\n'
+    (tmp_path / 'b.html').write_text('')
+    assert main([str(tmp_path)]) == 0
