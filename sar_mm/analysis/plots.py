@@ -152,10 +152,11 @@ def plot_similarities(panels: Sequence[Tuple[str, np.ndarray]],
     order = head_to_tail(info.groups)
     names = [info.names[c] for c in order]
     fig, axes = new_figure(width, height, ncols=len(panels), squeeze=False)
-    image = None
+    image, sims = None, []
     for k, (ax, (title, vectors)) in enumerate(zip(axes[0], panels)):
         sim = cosine_similarity(np.asarray(vectors, np.float64))[order][:,
                                                                        order]
+        sims.append(sim)
         image = ax.imshow(sim, cmap='RdBu_r', vmin=-1, vmax=1)
         ticks = np.arange(len(order))
         fontsize = 8 if len(order) <= 30 else 5
@@ -164,21 +165,26 @@ def plot_similarities(panels: Sequence[Tuple[str, np.ndarray]],
             # the rows are the same classes in every panel: names on the
             # first only, where they cannot run into the panel on the left
             ax.set_yticks(ticks, names if k == 0 else [], fontsize=fontsize)
-        if len(order) <= 12:
-            for i in range(len(order)):
-                for j in range(len(order)):
-                    ax.text(j, i, f'{sim[i, j]:.2f}', ha='center',
-                            va='center', fontsize=6,
-                            color='white' if abs(sim[i, j]) > 0.6 else
-                            'black')
         # lines between the groups
         edge = -0.5
         for members in list(info.groups.values())[:-1]:
             edge += len(members)
             ax.axhline(edge, color='black', linewidth=0.8)
             ax.axvline(edge, color='black', linewidth=0.8)
-        ax.set_title(title, fontsize=9)
+        # a long title on two lines, clear of the next panel's
+        ax.set_title(title.replace(' (', '\n('), fontsize=9)
     fig.colorbar(image, ax=axes[0].tolist(), shrink=0.8, label='cosine')
+    for ax, sim in zip(axes[0], sims):
+        # the values, where a cell (its size known once the colour bar has
+        # taken its share) holds '-0.00' at 6 points
+        box = ax.get_position()
+        if min(box.width * width, box.height * height) / len(order) < 26:
+            continue
+        for i in range(len(order)):
+            for j in range(len(order)):
+                ax.text(j, i, f'{sim[i, j]:.2f}', ha='center', va='center',
+                        fontsize=6,
+                        color='white' if abs(sim[i, j]) > 0.6 else 'black')
     save(fig, path)
 
 

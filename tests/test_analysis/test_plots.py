@@ -51,3 +51,21 @@ def test_the_rarest_class_has_a_visible_frequency_bar(figure):
     assert min(heights) == pytest.approx(0.01)  # 0.0001 in %
     # a decade below it on the log axis: the bar is as tall as a decade
     assert bottom == pytest.approx(0.001)
+
+
+@pytest.mark.parametrize('num_classes,width,height,written', [
+    (4, 700, 600, True),
+    (11, 700, 600, False),  # 11 cells of ~18 px: the values would overlap
+    (11, 1400, 800, True),
+])
+def test_values_are_written_where_a_cell_holds_them(figure, num_classes,
+                                                    width, height, written):
+    info = ClassInfo(tuple(map(str, range(num_classes))), None,
+                     OrderedDict(head=list(range(num_classes)), medium=[],
+                                 tail=[]), 'by hand')
+    rng = np.random.default_rng(0)
+    plots.plot_similarities(
+        [(name, rng.normal(size=(num_classes, 3))) for name in 'ab'], info,
+        'unused.png', width, height)
+    for ax in figure[0].axes[:2]:
+        assert len(ax.texts) == (num_classes**2 if written else 0)
