@@ -188,6 +188,23 @@ def plot_similarities(panels: Sequence[Tuple[str, np.ndarray]],
     save(fig, path)
 
 
+def log_bars(ax, x, heights, **kwargs) -> None:
+    """Bars on a log axis with a decade of room below the shortest, whose
+    bar would otherwise start at the axis' bottom and not show.
+
+    Args:
+        ax: The axes.
+        x: Positions of the bars.
+        heights: Their heights; those of 0 cannot show on a log axis.
+        **kwargs: Passed to ``ax.bar``.
+    """
+    heights = np.asarray(heights, np.float64)
+    ax.bar(x, heights, **kwargs)
+    ax.set_yscale('log')
+    if (heights > 0).any():
+        ax.set_ylim(bottom=heights[heights > 0].min() / 10)
+
+
 def plot_per_class(series: Sequence[Tuple[str, np.ndarray]], info: ClassInfo,
                    metric: str, path: str, width: int, height: int) -> None:
     """A per-class metric of one or several runs against class frequency,
@@ -206,13 +223,9 @@ def plot_per_class(series: Sequence[Tuple[str, np.ndarray]], info: ClassInfo,
     fig, ax = new_figure(width, height)
     if info.frequencies is not None:
         freq_ax = ax.twinx()
-        shown = np.asarray(info.frequencies)[order] * 100
-        freq_ax.bar(x, shown, color='lightgrey', width=0.8, zorder=0)
-        freq_ax.set_yscale('log')
-        # a decade of room below the rarest class, whose bar would
-        # otherwise start at the axis' bottom and not show
-        if (shown > 0).any():
-            freq_ax.set_ylim(bottom=shown[shown > 0].min() / 10)
+        log_bars(freq_ax, x,
+                 np.asarray(info.frequencies)[order] * 100,
+                 color='lightgrey', width=0.8, zorder=0)
         freq_ax.set_ylabel('training frequency (%, bars)')
         ax.set_zorder(freq_ax.get_zorder() + 1)
         ax.patch.set_visible(False)

@@ -195,15 +195,16 @@ def plot(stats: ClassStats, path: str) -> None:
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+
+    from sar_mm.analysis.plots import log_bars
     order = head_to_tail(stats.groups)
     group_of = group_of_classes(stats.groups)
     colours = dict(head='tab:blue', medium='tab:orange', tail='tab:red')
     width = max(6.0, 0.25 * len(order))
     fig, ax = plt.subplots(figsize=(width, 4))
-    ax.bar(
-        range(len(order)), [stats.frequencies[c] * 100 for c in order],
+    log_bars(
+        ax, range(len(order)), [stats.frequencies[c] * 100 for c in order],
         color=[colours[group_of[c]] for c in order])
-    ax.set_yscale('log')
     ax.set_ylabel('pixel frequency (%)')
     ax.set_xticks(range(len(order)))
     ax.set_xticklabels([stats.classes[c] for c in order],
