@@ -19,6 +19,7 @@ import logging
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
+from mmengine.dist import all_gather_object, get_dist_info
 from mmengine.logging import print_log
 from mmengine.utils import track_parallel_progress, track_progress
 from mmseg.datasets.transforms import LoadAnnotations
@@ -116,6 +117,52 @@ def read_mask(data_info: dict, load_annotations, num_classes: int,
     return MaskReport(path, hist[:num_classes], stray)
 
 
+def read_masks(data_infos: Sequence[dict],
+               load_annotations,
+               num_classes: int,
+               ignore_index: int = 255,
+               nproc: int = 1) -> List[MaskReport]:
+    """:func:`read_mask` of every sample with a mask, with a progress bar,
+    in ``nproc`` processes (fewer where each would get few masks).
+
+    Args:
+        data_infos (Sequence[dict]): The samples; those without
+            ``seg_map_path`` are skipped.
+        load_annotations (callable): The dataset's ``LoadAnnotations``.
+        num_classes (int): Number of classes.
+        ignore_index (int): The label value that is no class.
+            Defaults to 255.
+        nproc (int): Processes reading the masks. Defaults to 1.
+
+    Returns:
+        list[MaskReport]: One per sample with a mask, in order.
+    """
+    infos = [info for info in data_infos if info.get('seg_map_path')]
+    task = functools.partial(
+        read_mask,
+        load_annotations=load_annotations,
+        num_classes=num_classes,
+        ignore_index=ignore_index)
+    nproc = min(nproc, len(infos) // MIN_MASKS_PER_PROCESS)
+    if nproc > 1:
+        return track_parallel_progress(
+            task, infos, nproc, chunksize=MIN_MASKS_PER_PROCESS // 4)
+    return track_progress(task, infos) if infos else []
+
+
+def _problem_line(first: MaskReport, num_bad: int, total: int, where: str,
+                  num_classes: int, ignore_index: int) -> str:
+    """The one line for ``num_bad`` of ``total`` masks: the first bad
+    one's problem (or stray values) and its fix, and the count."""
+    problem = first.problem or (
+        f'the mask {first.path} holds label value(s) '
+        f'{sorted(first.stray)[:10]}, which are neither a class in [0, '
+        f'{num_classes}) nor the ignore index {ignore_index}. Check '
+        f'num_classes, reduce_zero_label or label_map of the dataset.')
+    return (f'{problem} ({num_bad} of {total} masks of {where} fail this '
+            f'check.)')
+
+
 def check_masks(data_infos: Sequence[dict],
                 load_annotations,
                 num_classes: int,
@@ -123,8 +170,8 @@ def check_masks(data_infos: Sequence[dict],
                 where: str = 'the dataset',
                 nproc: int = 1,
                 allow_stray: bool = False) -> List[MaskReport]:
-    """:func:`read_mask` of every sample, with a progress bar, in ``nproc``
-    processes; one :class:`UserInputError` for unusable masks.
+    """:func:`read_masks`, then one :class:`UserInputError` for unusable
+    masks.
 
     Args:
         data_infos (Sequence[dict]): The samples; those without
@@ -147,30 +194,15 @@ def check_masks(data_infos: Sequence[dict],
         UserInputError: Naming the first unusable mask, how many there are
             and the fix.
     """
-    infos = [info for info in data_infos if info.get('seg_map_path')]
-    task = functools.partial(
-        read_mask,
-        load_annotations=load_annotations,
-        num_classes=num_classes,
-        ignore_index=ignore_index)
-    nproc = min(nproc, len(infos) // MIN_MASKS_PER_PROCESS)
-    if nproc > 1:
-        reports = track_parallel_progress(
-            task, infos, nproc, chunksize=MIN_MASKS_PER_PROCESS // 4)
-    else:
-        reports = track_progress(task, infos) if infos else []
+    reports = read_masks(data_infos, load_annotations, num_classes,
+                         ignore_index, nproc)
     bad = [r for r in reports if r.problem] or \
         ([] if allow_stray else [r for r in reports if r.stray])
-    if not bad:
-        return reports
-    first = bad[0]
-    problem = first.problem or (
-        f'the mask {first.path} holds label value(s) '
-        f'{sorted(first.stray)[:10]}, which are neither a class in [0, '
-        f'{num_classes}) nor the ignore index {ignore_index}. Check '
-        f'num_classes, reduce_zero_label or label_map of the dataset.')
-    raise UserInputError(f'{problem} ({len(bad)} of {len(infos)} masks of '
-                         f'{where} fail this check.)')
+    if bad:
+        raise UserInputError(
+            _problem_line(bad[0], len(bad), len(reports), where, num_classes,
+                          ignore_index))
+    return reports
 
 
 def mask_datasets(dataset, path: str) -> Iterator[Tuple[str, object, object]]:
@@ -194,41 +226,61 @@ def check_dataset_masks(dataset,
                         path: str,
                         nproc: int = 1,
                         allow_stray: bool = False) -> None:
-    """:func:`check_masks` on every dataset of :func:`mask_datasets` under
-    a built dataset, with its classes, ignore index and ``LoadAnnotations``.
+    """The masks of every dataset of :func:`mask_datasets` under a built
+    dataset, read with its ``LoadAnnotations`` and checked against its
+    classes and ignore index. In a distributed run each rank reads its
+    share (every ``world_size``-th mask) and all stop alike.
 
     Args:
         dataset: A built dataset (or dataset wrapper).
         path (str): Its config path, for the messages, e.g.
             ``'val_dataloader.dataset'``.
-        nproc (int): Processes reading the masks. Defaults to 1.
+        nproc (int): Processes reading the masks (per rank).
+            Defaults to 1.
         allow_stray (bool): Whether values that are neither a class nor the
             ignore index get a warning (evaluation: the IoU metrics leave
             them out) instead of an error. Defaults to False.
 
     Raises:
-        UserInputError: For the first unusable mask (see
-            :func:`check_masks`).
+        UserInputError: For unusable masks, as :func:`check_masks` says.
     """
+    rank, world_size = get_dist_info()
     for where, member, load in mask_datasets(dataset, path):
         num_classes = len(member.metainfo['classes'])
         ignore_index = getattr(member, 'ignore_index', 255)
         print_log(f'checking the masks of {where}', logger='current')
-        reports = check_masks(
-            [member.get_data_info(i) for i in range(len(member))],
-            load,
-            num_classes,
-            ignore_index,
-            where=f'{where} ({type(member).__name__})',
-            nproc=nproc,
-            allow_stray=allow_stray)
-        stray = [r for r in reports if r.stray]
-        if stray:
+        infos = [(i, member.get_data_info(i))
+                 for i in range(rank, len(member), world_size)]
+        indices = [i for i, info in infos if info.get('seg_map_path')]
+        reports = read_masks([info for _, info in infos], load, num_classes,
+                             ignore_index, nproc)
+        problems = [(i, r) for i, r in zip(indices, reports) if r.problem]
+        strays = [(i, r) for i, r in zip(indices, reports) if r.stray]
+        # each rank's first fault of each kind, with the counts: gathered
+        # once per dataset, on every rank, so that all stop alike
+        shares = all_gather_object((problems[:1], len(problems), strays[:1],
+                                    len(strays), len(reports)))
+        total = sum(share[4] for share in shares)
+        num_problems = sum(share[1] for share in shares)
+        num_strays = sum(share[3] for share in shares)
+        first_problem = min((p for share in shares for p in share[0]),
+                            key=lambda pair: pair[0], default=None)
+        first_stray = min((p for share in shares for p in share[2]),
+                          key=lambda pair: pair[0], default=None)
+        if num_problems or (num_strays and not allow_stray):
+            first, count = (first_problem, num_problems) if num_problems \
+                else (first_stray, num_strays)
+            raise UserInputError(
+                _problem_line(first[1], count, total,
+                              f'{where} ({type(member).__name__})',
+                              num_classes, ignore_index))
+        if num_strays:
+            first = first_stray[1]
             print_log(
-                f'{len(stray)} of {len(reports)} masks of {where} hold label '
+                f'{num_strays} of {total} masks of {where} hold label '
                 f'values that are neither a class in [0, {num_classes}) nor '
                 f'the ignore index {ignore_index}, e.g. '
-                f'{sorted(stray[0].stray)[:10]} in {stray[0].path}; the IoU '
+                f'{sorted(first.stray)[:10]} in {first.path}; the IoU '
                 f'metrics leave them out. Check num_classes, '
                 f'reduce_zero_label or label_map of the dataset.',
                 logger='current',

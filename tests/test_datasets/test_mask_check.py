@@ -3,9 +3,13 @@ them, and one line naming the first bad mask, the count and the fix."""
 import cv2
 import numpy as np
 import pytest
+from mmengine.registry import DefaultScope
+from mmseg.datasets import BaseSegDataset
 from mmseg.datasets.transforms import LoadAnnotations
 
-from sar_mm.datasets.mask_check import MIN_MASKS_PER_PROCESS, check_masks
+from sar_mm.datasets import mask_check
+from sar_mm.datasets.mask_check import (MIN_MASKS_PER_PROCESS,
+                                        check_dataset_masks, check_masks)
 from sar_mm.utils import UserInputError
 
 MASK = np.array([[0, 1, 1, 2], [255, 2, 2, 2], [7, 7, 0, 1]], np.uint8)
@@ -85,3 +89,38 @@ def test_worker_processes_report_as_one(tmp_path):
         int((m == 3).sum()) for m in masks)
     assert sum(r.counts.sum() for r in two) == sum(
         int((m < 3).sum()) for m in masks)
+
+
+def test_ranks_read_their_shares_and_stop_alike(tmp_path, monkeypatch):
+    """Distributed: rank r reads masks r, r + 2, ...; one gather gives
+    every rank the same line, naming the first bad mask of all."""
+    for i in range(4):
+        write_pair(tmp_path, f'{i}',
+                   np.stack([MASK] * 3, -1) if i in (1, 2) else MASK % 3)
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        dataset = BaseSegDataset(
+            data_root=str(tmp_path), img_suffix='.jpg',
+            metainfo=dict(classes=('a', 'b', 'c')),
+            pipeline=[dict(type='LoadAnnotations')])
+    shares = []
+
+    def share_only(obj):  # each rank alone: keep what it would send
+        shares.append(obj)
+        raise InterruptedError
+
+    monkeypatch.setattr(mask_check, 'all_gather_object', share_only)
+    for rank in (0, 1):
+        monkeypatch.setattr(mask_check, 'get_dist_info', lambda r=rank: (r, 2))
+        with pytest.raises(InterruptedError):
+            check_dataset_masks(dataset, 'train')
+    # rank 0 read masks 0 and 2, rank 1 masks 1 and 3
+    assert [share[4] for share in shares] == [2, 2]
+    assert [share[0][0][0] for share in shares] == [2, 1]
+    monkeypatch.setattr(mask_check, 'all_gather_object', lambda obj: shares)
+    for rank in (0, 1):
+        monkeypatch.setattr(mask_check, 'get_dist_info', lambda r=rank: (r, 2))
+        with pytest.raises(UserInputError) as error:
+            check_dataset_masks(dataset, 'train')
+        assert f'{tmp_path}/1.png has shape (3, 4, 3)' in str(error.value)
+        assert str(error.value).endswith(
+            '(2 of 4 masks of train (BaseSegDataset) fail this check.)')
