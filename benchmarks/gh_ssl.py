@@ -1,15 +1,23 @@
 """SimCLR vs SimCLR + Geometric Harmonization (GH) on the built-in LTDigits.
 
 Two measurements, written as markdown to stdout and to
-``benchmarks/results/gh_ssl.md``:
+``benchmarks/results/gh_ssl.md``, with the raw numbers in ``gh_ssl.json``:
 
-1. Linear-probe accuracy, per seed: pre-train ``configs/demo/
+1. Linear-probe accuracy, per seed, at one imbalance ratio of the
+   pre-training set (``--imbalance``): pre-train ``configs/demo/
    simclr_lt-digits.py`` and ``simclr_lt-digits_gh.py`` (the same schedule,
    the same initial weights and data order; GH is the only difference),
    then train ``configs/demo/linear-probe_lt-digits.py`` on each frozen
    backbone. Reported as mean ± sd over the seeds: top-1, many/medium/few
    shot accuracy (LTAccuracy) and the standard deviation of the per-class
    accuracies (the paper's uniformity measure; lower is more uniform).
+   Beside them, the geometry of the frozen backbone's features on the
+   balanced test split (:func:`sar_mm.analysis.feature_geometry`), averaged
+   over the classes of each shot group: NC1, the spread of a class in units
+   of the spread of the class means, and the angle from a class mean to the
+   nearest other one. A collapsed tail has a larger NC1 and smaller angles
+   than the head. Each ratio is a setting of its own in the JSON; a run
+   replaces its setting and keeps the others, and the report shows all.
 2. Step time of GH vs plain SimCLR: both models built from the demo
    configs with the same weights, GH active (weight 1, prior estimated),
    training steps on the same real batches, interleaved in one process so
@@ -19,10 +27,13 @@ Two measurements, written as markdown to stdout and to
 Usage::
 
     python benchmarks/gh_ssl.py                          # 3 seeds, 100 epochs
-    python benchmarks/gh_ssl.py --seeds 0 --epochs 10    # quick check
+    python benchmarks/gh_ssl.py --imbalance 100 --steps 0  # the steep tail,
+                                                           # keep the timing
+    python benchmarks/gh_ssl.py --seeds 0 --epochs 10 --out /tmp/gh  # check
 """
 import argparse
 import copy
+import json
 import os.path as osp
 import statistics
 import sys
@@ -41,9 +52,14 @@ from mmengine.logging import MMLogger  # noqa: E402
 from mmengine.optim import OptimWrapper  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
-from mmpretrain.registry import MODELS  # noqa: E402
+from mmpretrain.registry import DATASETS, MODELS  # noqa: E402
 
-from benchmarks.common import mean_std  # noqa: E402
+from benchmarks.common import (add_subset_arg, mean_std,  # noqa: E402
+                               write_report)
+from sar_mm.analysis import (extract_features, feature_geometry,  # noqa: E402
+                             simplex_angle)
+from sar_mm.engine.launch import run_cli  # noqa: E402
+from sar_mm.evaluation.metrics.lt_accuracy import shot_groups  # noqa: E402
 
 DEMO = osp.join(REPO, 'configs', 'demo')
 ARMS = {
@@ -51,12 +67,25 @@ ARMS = {
     'SimCLR + GH': 'simclr_lt-digits_gh.py',
 }
 PROBE = 'linear-probe_lt-digits.py'
-RESULTS = osp.join(REPO, 'benchmarks', 'results', 'gh_ssl.md')
+RESULTS = osp.join(REPO, 'benchmarks', 'results', 'gh_ssl')
+#: LTAccuracy's shot-group thresholds (its defaults, the probe's metric)
+MANY_THRESH, FEW_THRESH = 100, 20
+#: Per-class geometry reported by shot group: (key, column name)
+GEOMETRY = (('nc1', 'NC1'), ('min_angle', 'nearest-mean angle'))
+GROUPS = ('many', 'medium', 'few')
 
 
-def load(name, epochs=None):
-    """A demo config; ``epochs`` rescales its schedule (warm-up at half)."""
+def load(name, epochs=None, imbalance=None):
+    """A demo config; ``epochs`` rescales its schedule (warm-up at half),
+    ``imbalance`` sets the head/tail ratio of the long-tailed pre-training
+    set (the probe's test split reads its shot groups from it; the probe's
+    training split stays balanced)."""
     cfg = Config.fromfile(osp.join(DEMO, name))
+    if imbalance is not None:
+        for split in ('train', 'val', 'test'):
+            dataset = cfg.get(f'{split}_dataloader', {}).get('dataset', {})
+            if dataset.get('imbalance_ratio', 1) != 1:
+                dataset.imbalance_ratio = imbalance
     if epochs is not None and 'warmup_epochs' in cfg:
         warmup = epochs // 2
         cfg.train_cfg.max_epochs = epochs
@@ -81,13 +110,13 @@ def run(cfg, work_dir, seed, name):
     return runner
 
 
-def pretrain_and_probe(arm, seed, epochs, probe_epochs, root):
-    cfg = load(ARMS[arm], epochs)
+def pretrain_and_probe(arm, seed, epochs, probe_epochs, imbalance, root):
+    cfg = load(ARMS[arm], epochs, imbalance)
     tag = f'{ARMS[arm][:-3]}_seed{seed}'
     runner = run(cfg, osp.join(root, tag), seed, tag)
     checkpoint = osp.join(runner.work_dir,
                           f'epoch_{cfg.train_cfg.max_epochs}.pth')
-    probe = load(PROBE)
+    probe = load(PROBE, imbalance=imbalance)
     probe.model.backbone.init_cfg.checkpoint = checkpoint
     if probe_epochs is not None:
         probe.train_cfg.max_epochs = probe_epochs
@@ -97,12 +126,28 @@ def pretrain_and_probe(arm, seed, epochs, probe_epochs, root):
                        f'probe_{tag}')
     metrics = probe_runner.test()
     per_class = [v for k, v in metrics.items() if '/per_class/' in k]
-    return dict(
+    result = dict(
         top1=metrics['accuracy/top1'],
         many=metrics['accuracy/many'],
         medium=metrics['accuracy/medium'],
         few=metrics['accuracy/few'],
-        class_sd=float(np.std(per_class)))
+        class_sd=float(np.std(per_class)),
+        per_class=per_class)
+    # the probe's input: the frozen pre-trained backbone's pooled features
+    model = probe_runner.model.eval()
+    features = extract_features(
+        model, probe_runner.test_dataloader, progress=False)
+    geometry = feature_geometry(features.features, features.labels,
+                                features.num_classes)
+    groups = shot_groups(
+        probe_runner.test_dataloader.dataset.metainfo['class_counts'],
+        MANY_THRESH, FEW_THRESH)
+    for group, means in geometry.group_means(groups).items():
+        for key, _ in GEOMETRY:
+            result[f'{key}/{group}'] = means[key]
+    for key, _ in GEOMETRY:
+        result[f'{key}/per_class'] = geometry.per_class[key].tolist()
+    return result
 
 
 def step_times(steps, warmup=3):
@@ -147,92 +192,225 @@ def step_times(steps, warmup=3):
     return {name: statistics.median(t) for name, t in times.items()}
 
 
-def mean_sd(values):
-    return '{:.1f} ± {:.1f}'.format(*mean_std(values))
+def mean_sd(values, digits=1):
+    return '{:.{d}f} ± {:.{d}f}'.format(*mean_std(values), d=digits)
 
 
-def report(args, results, times):
+def digits_of(members):
+    """'digit 0', 'digits 8, 9'."""
+    names = ', '.join(map(str, members))
+    return f'digit{"s" if len(members) > 1 else ""} {names}'
+
+
+def setting_report(setting):
+    """The markdown of one imbalance ratio's runs (a ``setting`` of the
+    JSON)."""
+    seeds, runs = setting['seeds'], setting['runs']
+    counts = setting['class_counts']
+    groups = shot_groups(counts, MANY_THRESH, FEW_THRESH)
     lines = [
-        f'## SimCLR vs SimCLR + GH on LTDigits (imbalance 10), '
-        f'{len(args.seeds)} seed(s): {", ".join(map(str, args.seeds))}',
+        f'## SimCLR vs SimCLR + GH on LTDigits (imbalance '
+        f'{setting["imbalance"]:g}), {len(seeds)} seed(s): '
+        f'{", ".join(map(str, seeds))}',
         '',
-        f'Pre-training: {args.epochs or 100} epochs (GH after half of '
-        f'them); linear probe on the balanced train split, '
-        f'{args.probe_epochs or 50} epochs; balanced test split, 50 '
-        f'images per digit. Accuracy in %, mean ± sd over seeds. Shot '
-        f'groups by pre-training count: many > 100 (digit 0), few < 20 '
-        f'(digits 8, 9), medium the rest. class sd: standard deviation of '
-        f'the 10 per-class accuracies (lower is more uniform).',
+        f'Pre-training: {setting["epochs"]} epochs (GH after half of them) '
+        f'on {sum(counts)} images, per digit {", ".join(map(str, counts))}; '
+        f'linear probe on the balanced train split, '
+        f'{setting["probe_epochs"]} epochs; balanced test split, 50 images '
+        f'per digit. Accuracy in %, mean ± sd over seeds. Shot groups by '
+        f'pre-training count: many > {MANY_THRESH} '
+        f'({digits_of(groups["many"])}), few < {FEW_THRESH} '
+        f'({digits_of(groups["few"])}), medium the rest. class sd: standard '
+        f'deviation of the 10 per-class accuracies (lower is more uniform).',
         '',
         '| method | top-1 | many | medium | few | class sd |',
         '|---|---|---|---|---|---|',
     ]
-    for arm, runs in results.items():
+    for arm, results in runs.items():
         cells = [
-            mean_sd([r[key] for r in runs])
+            mean_sd([r[key] for r in results])
             for key in ('top1', 'many', 'medium', 'few', 'class_sd')
         ]
         lines.append(f'| {arm} | ' + ' | '.join(cells) + ' |')
+    geometry = [(key, name, group) for key, name in GEOMETRY
+                for group in GROUPS]
+    if all(f'{key}/{group}' in r for key, _, group in geometry
+           for results in runs.values() for r in results):
+        lines += [
+            '',
+            'Geometry of the frozen backbone\'s features (the probe\'s '
+            'input) on the balanced test split, the mean over the classes '
+            'of each shot group, mean ± sd over seeds. NC1: the spread of a '
+            'class in units of the spread of the class means (lower is '
+            'tighter). Nearest-mean angle: degrees from the centred class '
+            'mean to the nearest other one (higher is better separated; a '
+            f'regular simplex of 10 has {setting["simplex_angle"]:.1f}). '
+            'A collapsed tail: higher NC1, smaller angle than the head.',
+            '',
+            '| method | ' + ' | '.join(f'{name} {group}'
+                                     for _, name, group in geometry) + ' |',
+            '|---|' + '---|' * len(geometry),
+        ]
+        for arm, results in runs.items():
+            cells = [
+                mean_sd([r[f'{key}/{group}'] for r in results],
+                        2 if key == 'nc1' else 1)
+                for key, _, group in geometry
+            ]
+            lines.append(f'| {arm} | ' + ' | '.join(cells) + ' |')
     lines.append('')
     lines.append('Per seed (top-1 / few / class sd):')
     lines.append('')
-    for arm, runs in results.items():
+    for arm, results in runs.items():
         per_seed = '; '.join(
             f'seed {s}: {r["top1"]:.1f} / {r["few"]:.1f} / '
-            f'{r["class_sd"]:.1f}' for s, r in zip(args.seeds, runs))
+            f'{r["class_sd"]:.1f}' for s, r in zip(seeds, results))
         lines.append(f'- {arm}: {per_seed}')
-    base = times['SimCLR']
-    lines += [
+    return lines
+
+
+def tail_report(settings):
+    """SimCLR's tail across the ratios: the few-shot digits of the steepest
+    setting against the other digits, the same test images at every ratio,
+    so a digit's own difficulty cancels out of the comparison."""
+    tail = shot_groups(settings[-1]['class_counts'], MANY_THRESH,
+                       FEW_THRESH)['few']
+    rest = np.setdiff1d(np.arange(len(settings[-1]['class_counts'])), tail)
+    columns = (('per_class', 'accuracy', 1), ('nc1/per_class', 'NC1', 2),
+               ('min_angle/per_class', 'nearest-mean angle', 1))
+    lines = [
+        f'## SimCLR\'s tail across the ratios: {digits_of(tail)} against '
+        f'the rest',
         '',
-        f'## Step time, {args.steps} interleaved steps (median), '
-        f'{torch.get_num_threads()} thread(s), batch 64 x 2 views',
+        f'The few-shot digits at imbalance '
+        f'{settings[-1]["imbalance"]:g} and the other digits, at each '
+        f'ratio: mean over the digits of their probe accuracy (%) and '
+        f'feature geometry (as above), mean ± sd over seeds. The same '
+        f'digits and test images in every row, so what changes is only '
+        f'how few pre-training images the tail has.',
         '',
-        '| arm | step time | ratio to SimCLR |',
-        '|---|---|---|',
+        '| imbalance | tail images | ' + ' | '.join(
+            f'{name} {part}' for _, name, _ in columns
+            for part in ('tail', 'rest')) + ' |',
+        '|---|---|' + '---|' * (2 * len(columns)),
     ]
-    for name, value in times.items():
-        lines.append(f'| {name} | {value * 1e3:.1f} ms | '
-                     f'{value / base:.3f} |')
-    return '\n'.join(lines) + '\n'
+    for setting in settings:
+        runs = setting['runs']['SimCLR']
+        cells = [
+            mean_sd([float(np.mean(np.asarray(r[key])[part]))
+                     for r in runs], digits)
+            for key, _, digits in columns for part in (tail, rest)
+        ]
+        images = sum(np.asarray(setting['class_counts'])[tail])
+        lines.append(f'| {setting["imbalance"]:g} | {images} | ' +
+                     ' | '.join(cells) + ' |')
+    return lines
+
+
+def report(data):
+    """The markdown of every setting in ``data`` (by imbalance ratio), of
+    SimCLR's tail across them and of the step times."""
+    lines = []
+    settings = sorted(data['settings'].values(),
+                      key=lambda setting: setting['imbalance'])
+    for setting in settings:
+        lines += setting_report(setting) + ['']
+    # the per-digit numbers are in the runs of every setting
+    with_tail = [
+        s for s in settings if 'SimCLR' in s['runs']
+        and 'min_angle/per_class' in s['runs']['SimCLR'][0]
+    ]
+    if len(with_tail) > 1:
+        lines += tail_report(with_tail) + ['']
+    times = data.get('step_time')
+    if times:
+        base = times['ms']['SimCLR']
+        lines += [
+            f'## Step time, {times["steps"]} interleaved steps (median), '
+            f'{times["threads"]} thread(s), batch 64 x 2 views',
+            '',
+            '| arm | step time | ratio to SimCLR |',
+            '|---|---|---|',
+        ]
+        for name, value in times['ms'].items():
+            lines.append(f'| {name} | {value:.1f} ms | '
+                         f'{value / base:.3f} |')
+    return '\n'.join(lines).rstrip('\n') + '\n'
+
+
+def load_results(out):
+    """The earlier settings and step times of ``out.json`` (none if
+    absent)."""
+    if not osp.exists(out + '.json'):
+        return dict(settings={})
+    with open(out + '.json') as f:
+        return json.load(f)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument(
+        '--imbalance', type=float, default=10,
+        help='head/tail ratio of the pre-training set (the demo configs\' '
+        'is 10; at most 120, where the tail keeps one image)')
+    add_subset_arg(parser, '--arms', list(ARMS))
+    parser.add_argument(
         '--epochs', type=int, help='pre-training epochs (default: config)')
     parser.add_argument(
         '--probe-epochs', type=int, help='probe epochs (default: config)')
     parser.add_argument('--steps', type=int, default=60,
-                        help='timed steps per arm')
+                        help='timed steps per arm; 0 keeps the earlier '
+                        'timing of the JSON')
     parser.add_argument(
         '--threads', type=int, default=1,
         help='torch threads; 1 is fastest for these tiny models on a busy '
         'machine')
-    parser.add_argument('--out', default=RESULTS)
+    parser.add_argument(
+        '--out', default=RESULTS,
+        help='report path without extension (.md and .json)')
     args = parser.parse_args()
     if args.epochs is not None and args.epochs < 6:
         parser.error('--epochs must be at least 6 (2 of linear LR warm-up, '
                      'then two cosine segments)')
+    # the pre-training set's counts; a ratio that empties the tail is
+    # refused here, in one line, before any training
+    counts = DATASETS.build(
+        dict(type='LTDigits',
+             imbalance_ratio=args.imbalance)).metainfo['class_counts']
     torch.set_num_threads(args.threads)
     MMLogger.get_instance('gh_ssl', log_level='WARNING')
 
-    times = step_times(args.steps)
-    results = {arm: [] for arm in ARMS}
+    data = load_results(args.out)
+    if args.steps > 0:
+        data['step_time'] = dict(
+            steps=args.steps,
+            threads=torch.get_num_threads(),
+            ms={
+                name: value * 1e3
+                for name, value in step_times(args.steps).items()
+            })
+    runs = {arm: [] for arm in args.arms}
     with tempfile.TemporaryDirectory() as root:
         for seed in args.seeds:
-            for arm in ARMS:
+            for arm in args.arms:
                 start = time.time()
-                results[arm].append(
+                runs[arm].append(
                     pretrain_and_probe(arm, seed, args.epochs,
-                                       args.probe_epochs, root))
-                print(f'{arm}, seed {seed}: {results[arm][-1]} '
+                                       args.probe_epochs, args.imbalance,
+                                       root))
+                print(f'{arm}, seed {seed}: {runs[arm][-1]} '
                       f'({time.time() - start:.0f} s)', flush=True)
-    text = report(args, results, times)
-    print(text)
-    with open(args.out, 'w') as f:
-        f.write(text)
+    data['settings'][f'imbalance_{args.imbalance:g}'] = dict(
+        imbalance=args.imbalance,
+        class_counts=counts,
+        simplex_angle=simplex_angle(10),
+        seeds=args.seeds,
+        epochs=args.epochs or load(ARMS['SimCLR']).train_cfg.max_epochs,
+        probe_epochs=args.probe_epochs or load(PROBE).train_cfg.max_epochs,
+        runs=runs)
+    write_report(args.out, report(data), data)
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)
