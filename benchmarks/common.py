@@ -61,6 +61,31 @@ SEMI_BASELINES = {
 }
 
 
+def paired_rows(results: dict, baselines: dict,
+                metrics: Sequence[str] = ('mIoU', 'mIoU.tail')) -> list:
+    """Markdown rows ``| arm | baseline | diff | ... |``: each arm of
+    ``baselines`` minus its baseline, seed by seed, as mean ± sample std of
+    the differences per metric; for the arms run with their baseline.
+
+    Args:
+        results (dict): arm -> final metrics of its runs, one per seed, in
+            the same seed order for every arm.
+        baselines (dict): arm -> the arm it contains.
+        metrics (Sequence[str]): the metric keys, one column each.
+    """
+    rows = []
+    for arm, base in baselines.items():
+        if arm not in results or base not in results:
+            continue
+        cells = []
+        for metric in metrics:
+            deltas = [run[metric] - ref[metric]
+                      for run, ref in zip(results[arm], results[base])]
+            cells.append('{:+.2f} ± {:.2f}'.format(*mean_std(deltas)))
+        rows.append(f'| {arm} | {base} | ' + ' | '.join(cells) + ' |')
+    return rows
+
+
 def add_subset_arg(parser, flag: str, names: Sequence[str],
                    default: Optional[Sequence[str]] = None) -> None:
     """``flag``: the arms (or methods) of a benchmark to run, a subset of

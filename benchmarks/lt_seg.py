@@ -3,13 +3,14 @@ long-tailed pixel sampler costs.
 
 1. Accuracy: the demo config (FCN, small ResNet-18-D8, 3,000 iterations)
    trained with plain cross-entropy, the class-balanced cross-entropy, the
-   long-tailed pixel sampler, SAR, and SAR + sampler, each over the same
-   seeds (model initialisation and data order; the data set itself is
-   fixed). Reports the final validation mIoU and the mIoU of the tail
-   group (the rarest third of the classes in the train split, see
-   ``configs/_base_/datasets/lt_digit_scenes_class_stats.json``), mean and
-   sample standard deviation over seeds, as a markdown table and a bar
-   chart. Runs already finished under ``--work-dir`` are reused.
+   long-tailed pixel sampler, SAR, and SAR on top of each of the two
+   remedies, each over the same seeds (model initialisation and data order;
+   the data set itself is fixed). Reports the final validation mIoU and
+   the mIoU of the tail group (the rarest third of the classes in the train
+   split, see ``configs/_base_/datasets/lt_digit_scenes_class_stats.json``),
+   mean and sample standard deviation over seeds, as a markdown table and a
+   bar chart, and each SAR arm minus the arm it adds SAR to, seed by seed.
+   Runs already finished under ``--work-dir`` are reused.
 2. Overhead: one training step of DeepLabV3-R50-D8 (ADE20K config, 150
    classes) with vs without the sampler, same weights and batch, timed
    interleaved in one process; plus the sampler alone at the full
@@ -20,11 +21,15 @@ Usage::
     python benchmarks/lt_seg.py                        # all: ~1.5 h, 2 CPUs
     python benchmarks/lt_seg.py --iters 300 --seeds 0  # a quick check
     python benchmarks/lt_seg.py --skip-train           # overhead only
+
+A skipped part keeps its section of the existing report (``--out``) and its
+numbers in the JSON beside it.
 """
 import argparse
 import json
 import os
 import os.path as osp
+import re
 import statistics
 import subprocess
 import sys
@@ -43,7 +48,7 @@ from mmengine.registry import init_default_scope  # noqa: E402
 from mmseg.registry import MODELS, TASK_UTILS  # noqa: E402
 
 from benchmarks.common import (add_subset_arg, fake_seg_batch,  # noqa: E402
-                               mean_std, sync)
+                               mean_std, paired_rows, sync, write_report)
 from sar_mm.utils import ClassStats  # noqa: E402
 
 DEMO = osp.join(REPO, 'configs/demo/fcn_lt-digit-scenes.py')
@@ -72,9 +77,19 @@ ARMS = {
     'class-balanced CE': (DEMO, BALANCED_CE),
     'LT sampler': (DEMO, SAMPLER),
     'SAR': (DEMO_SAR, ''),
+    'SAR + class-balanced CE': (DEMO_SAR, BALANCED_CE),
     'SAR + LT sampler': (DEMO_SAR, SAMPLER),
 }
+#: The arm each SAR arm adds SAR to (same weights, data order and loss):
+#: the baseline of its paired difference.
+SAR_BASELINES = {
+    'SAR': 'CE (baseline)',
+    'SAR + class-balanced CE': 'class-balanced CE',
+    'SAR + LT sampler': 'LT sampler',
+}
 GROUPS = ('head', 'medium', 'tail')
+TITLE = '# Long-tailed segmentation benchmark'
+OVERHEAD_HEADING = '## Sampler overhead'
 
 
 def parse_args():
@@ -143,10 +158,23 @@ def train_tool(config, work_dir, what):
         sys.exit(f'{what} failed:\n{result.stderr[-3000:]}')
 
 
+def run_config(base, extra, seed, iters):
+    """The config text of one run: ``base`` plus ``extra``, trained for
+    ``iters`` iterations (poly schedule, one validation at the end) with
+    ``seed``."""
+    return (f"_base_ = ['{base}']\n{extra}\n"
+            f'max_iters = {iters}\n'
+            f'param_scheduler = [dict(type="PolyLR", eta_min=1e-4, '
+            f'power=0.9, begin=0, end={iters}, by_epoch=False)]\n'
+            f'train_cfg = dict(max_iters={iters}, val_interval={iters})\n'
+            f'default_hooks = dict(checkpoint=dict(interval={iters}, '
+            f'max_keep_ckpts=1))\n'
+            f'randomness = dict(seed={seed})\n')
+
+
 def train(arm, seed, iters, work_root, arms=ARMS):
     """Train one arm (name: (base config, extra config text)) with one seed,
     or reuse a finished run."""
-    base, extra = arms[arm]
     metrics = finished_metrics(arm, seed, iters, work_root)
     if metrics is not None:
         return metrics
@@ -154,19 +182,12 @@ def train(arm, seed, iters, work_root, arms=ARMS):
     os.makedirs(work_dir, exist_ok=True)
     config = osp.join(work_dir, 'config.py')
     with open(config, 'w') as f:
-        f.write(f"_base_ = ['{base}']\n{extra}\n"
-                f'max_iters = {iters}\n'
-                f'param_scheduler = [dict(type="PolyLR", eta_min=1e-4, '
-                f'power=0.9, begin=0, end={iters}, by_epoch=False)]\n'
-                f'train_cfg = dict(max_iters={iters}, val_interval={iters})\n'
-                f'default_hooks = dict(checkpoint=dict(interval={iters}, '
-                f'max_keep_ckpts=1))\n'
-                f'randomness = dict(seed={seed})\n')
+        f.write(run_config(*arms[arm], seed, iters))
     start = time.time()
     train_tool(config, work_dir, f'{arm}, seed {seed}')
     metrics = final_metrics(work_dir)
     print(
-        f'{arm:18s} seed {seed}: mIoU {metrics["mIoU"]:.2f}, tail '
+        f'{arm:23s} seed {seed}: mIoU {metrics["mIoU"]:.2f}, tail '
         f'{metrics.get("mIoU.tail", float("nan")):.2f} '
         f'({time.time() - start:.0f} s)',
         flush=True)
@@ -222,7 +243,8 @@ def bar_chart(rows, seeds, iters, path):
             yerr=stds,
             capsize=4,
             color=[
-                'tab:gray', 'tab:blue', 'tab:orange', 'tab:green', 'tab:red'
+                'tab:gray', 'tab:blue', 'tab:orange', 'tab:green',
+                'tab:purple', 'tab:red'
             ][:len(rows)])
         ax.set_xticks(range(len(rows)))
         ax.set_xticklabels(names, rotation=20, ha='right', fontsize=8)
@@ -305,6 +327,7 @@ def overhead(device, crop, batch, repeats):
         alone.sample(logits, labels)
     return dict(
         device=device,
+        threads=torch.get_num_threads(),
         crop=crop,
         batch=batch,
         repeats=repeats,
@@ -325,7 +348,7 @@ def overhead_markdown(o):
     ]
     return '\n'.join([
         f'DeepLabV3-R50-D8, 150 classes, {o["device"]} '
-        f'({torch.get_num_threads()} thread(s)), batch {o["batch"]} at '
+        f'({o["threads"]} thread(s)), batch {o["batch"]} at '
         f'{o["crop"]}x{o["crop"]}, {o["repeats"]} interleaved training '
         f'steps per variant (forward, backward, SGD step) on the same model '
         f'and batch; medians. "In sampler" is the time measured inside '
@@ -343,47 +366,133 @@ def overhead_markdown(o):
     ])
 
 
+def kept_arms(accuracy, iters, seeds):
+    """The arms of an existing report's accuracy part, when it measured the
+    same iterations and seeds: {arm: (its table row as {metric: (mean,
+    std)}, its per-seed {'mIoU', 'mIoU.tail'} values as printed)}."""
+    if f'{iters} iterations, seeds {", ".join(map(str, seeds))};' \
+            not in accuracy:
+        return {}
+    stats, per_seed = {}, {}
+    keys = ['mIoU'] + [f'mIoU.{g}' for g in GROUPS]
+    for line in accuracy.splitlines():
+        cells = [c.strip() for c in line.strip('|').split('|')]
+        if line.startswith('| ') and cells[0] in ARMS:
+            stats[cells[0]] = {
+                key: tuple(map(float, cell.split(' ± ')))
+                for key, cell in zip(keys, cells[1:])
+            }
+        arm, _, values = line[2:].partition(': ')
+        if line.startswith('- ') and arm in ARMS:
+            # without a parenthesised remark after the values
+            pairs = re.findall(r'(\S+) / (\S+?)(?:,|$)',
+                               values.split(' (')[0])
+            per_seed[arm] = [
+                {'mIoU': float(m), 'mIoU.tail': float(t)} for m, t in pairs
+            ]
+    return {
+        arm: (stats[arm], per_seed[arm])
+        for arm in stats
+        if len(per_seed.get(arm, ())) == len(seeds)
+    }
+
+
+def accuracy_section(args, previous):
+    """Train (or reuse) the runs of ``args.arms``; the accuracy part of the
+    report, with the other arms of the ``previous`` one kept, and the new
+    numbers: {arm: [final metrics, one per seed]}."""
+    results = {
+        arm: [
+            train(arm, seed, args.iters, args.work_dir)
+            for seed in args.seeds
+        ]
+        for arm in args.arms
+    }
+    kept = {
+        arm: numbers
+        for arm, numbers in kept_arms(previous, args.iters,
+                                      args.seeds).items()
+        if arm not in results
+    }
+    stats = dict(summarise(results))
+    stats.update({arm: row for arm, (row, _) in kept.items()})
+    rows = [(arm, stats[arm]) for arm in ARMS if arm in stats]
+    per_seed = {arm: values for arm, (_, values) in kept.items()}
+    per_seed.update(results)
+    sections = [
+        f'LTDigitScenes (built in), `configs/demo/fcn_lt-digit-scenes'
+        f'.py`, {args.iters} iterations, seeds '
+        f'{", ".join(map(str, args.seeds))}; final validation mIoU '
+        f'(%), mean ± sample std over seeds. Groups: the train split\'s '
+        f'class thirds by pixel frequency ({group_names()}).', ''
+    ]
+    if kept:
+        sections += [
+            f'Measured by this run: {", ".join(results)}; the other rows '
+            f'are kept from the previous report.', ''
+        ]
+    sections += [markdown_table(rows), '']
+    paired = paired_rows(per_seed, SAR_BASELINES)
+    if paired:
+        sections += [
+            'Each SAR arm minus the arm it adds SAR to, seed by seed (the '
+            'same seed gives both the same initial weights and data order); '
+            'mean ± sample std of the differences' +
+            (' (a kept row enters with its per-seed values as printed below)'
+             if kept else '') + '.', '',
+            '| arm | minus | mIoU | tail mIoU |', '|---|---|---|---|',
+            *paired, ''
+        ]
+    sections += ['Per seed (mIoU / tail mIoU):', '']
+    for arm, _ in rows:
+        sections.append(f'- {arm}: ' + ', '.join(
+            f'{run["mIoU"]:.2f} / {run.get("mIoU.tail", float("nan")):.2f}'
+            for run in per_seed[arm]))
+    bar_chart(rows, args.seeds, args.iters, args.figure)
+    print(f'figure written to {args.figure}')
+    return '\n'.join(sections), results
+
+
+def previous_report(out):
+    """The accuracy and the overhead part of the report at ``out`` (empty
+    strings when there is none) and the numbers of the JSON beside it, for
+    the part a run skips."""
+    text, data = '', {}
+    if osp.exists(out):
+        with open(out) as f:
+            text = f.read()
+    if osp.exists(osp.splitext(out)[0] + '.json'):
+        with open(osp.splitext(out)[0] + '.json') as f:
+            data = json.load(f)
+    accuracy, heading, overhead_part = text.partition(OVERHEAD_HEADING)
+    accuracy = accuracy.replace(TITLE, '', 1).strip()
+    return dict(
+        accuracy=accuracy, overhead=(heading + overhead_part).strip()), data
+
+
 def main():
     args = parse_args()
-    sections = ['# Long-tailed segmentation benchmark', '']
+    kept, data = previous_report(args.out)
+    parts = dict(kept)
     if not args.skip_train:
-        results = {
-            arm: [
-                train(arm, seed, args.iters, args.work_dir)
-                for seed in args.seeds
-            ]
-            for arm in args.arms
-        }
-        rows = summarise(results)
-        table = markdown_table(rows)
-        print(table)
-        sections += [
-            f'LTDigitScenes (built in), `configs/demo/fcn_lt-digit-scenes'
-            f'.py`, {args.iters} iterations, seeds '
-            f'{", ".join(map(str, args.seeds))}; final validation mIoU '
-            f'(%), mean ± sample std over seeds. Groups: the train split\'s '
-            f'class thirds by pixel frequency ({group_names()}).', '', table,
-            '', 'Per seed (mIoU / tail mIoU):', ''
-        ]
-        for arm, runs in results.items():
-            per_seed = ', '.join(
-                f'{run["mIoU"]:.2f} / {run.get("mIoU.tail", float("nan")):.2f}'
-                for run in runs)
-            sections.append(f'- {arm}: {per_seed}')
-        sections.append('')
-        bar_chart(rows, args.seeds, args.iters, args.figure)
-        print(f'figure written to {args.figure}')
+        parts['accuracy'], runs = accuracy_section(args, kept['accuracy'])
+        same = (data.get('iters'), data.get('seeds')) == (args.iters,
+                                                          args.seeds)
+        data.update(
+            runs=dict(data['runs'] if same else {}, **runs),
+            iters=args.iters,
+            seeds=args.seeds)
     if not args.skip_overhead:
         if args.threads:
             torch.set_num_threads(args.threads)
-        o = overhead(args.device, args.crop, args.batch, args.repeats)
-        text = overhead_markdown(o)
-        print(text)
-        sections += ['## Sampler overhead', '', text, '']
+        data['overhead'] = overhead(args.device, args.crop, args.batch,
+                                    args.repeats)
+        parts['overhead'] = '\n\n'.join(
+            [OVERHEAD_HEADING, overhead_markdown(data['overhead'])])
+    report = '\n\n'.join(
+        [TITLE] + [part for part in parts.values() if part]) + '\n'
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    with open(args.out, 'w') as f:
-        f.write('\n'.join(sections))
-    print(f'results written to {args.out}')
+    write_report(osp.splitext(args.out)[0], report, data)
 
 
 if __name__ == '__main__':

@@ -95,7 +95,7 @@ from mmengine.registry import init_default_scope  # noqa: E402
 from mmseg.registry import MODELS  # noqa: E402
 
 from benchmarks.common import (LT_STRATEGY, SEMI_BASELINES,  # noqa: E402
-                               add_subset_arg, semi_seg_batch)
+                               add_subset_arg, paired_rows, semi_seg_batch)
 from benchmarks.lt_seg import (GROUPS, finished_metrics,  # noqa: E402
                                group_names, markdown_table, mean_std,
                                run_dir, summarise, train, train_tool)
@@ -518,16 +518,7 @@ def train_all(args):
 def paired_section(results):
     """Each arm minus its baseline, seed by seed (the same seed gives both
     the same initial weights): mean ± sample std."""
-    rows = []
-    for arm, base in SEMI_BASELINES.items():
-        if arm not in results or base not in results:
-            continue
-        cells = []
-        for metric in ('mIoU', 'mIoU.tail'):
-            deltas = [run[metric] - ref[metric]
-                      for run, ref in zip(results[arm], results[base])]
-            cells.append('{:+.2f} ± {:.2f}'.format(*mean_std(deltas)))
-        rows.append(f'| {arm} | {base} | ' + ' | '.join(cells) + ' |')
+    rows = paired_rows(results, SEMI_BASELINES)
     if not rows:
         return []
     return [

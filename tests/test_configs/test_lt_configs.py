@@ -80,3 +80,14 @@ def test_each_lt_config_trains_one_cpu_step(config, tmp_path):
     if 'ltsampler' in config.name:
         # the running estimate saw this batch's valid labels
         assert int(model.decode_head.sampler.running_counts.sum()) > 0
+
+
+@pytest.mark.parametrize('remedy', ['cbce', 'ltsampler'])
+def test_sar_config_is_its_remedy_config_plus_sar(remedy):
+    name = 'deeplabv3-{}_r50-d8_4xb4-80k_ade20k-512x512.py'
+    sar = Config.fromfile(str(REPO / 'configs/lt' /
+                              name.format(f'sar-{remedy}')))
+    base = Config.fromfile(str(REPO / 'configs/lt' / name.format(remedy)))
+    assert sar.model == dict(base.model, type='SAREncoderDecoder', sar={})
+    assert {k: v for k, v in sar.items() if k != 'model'} == \
+        {k: v for k, v in base.items() if k != 'model'}
