@@ -304,6 +304,25 @@ def tail_report(settings):
         images = sum(np.asarray(setting['class_counts'])[tail])
         lines.append(f'| {setting["imbalance"]:g} | {images} | ' +
                      ' | '.join(cells) + ' |')
+    num_digits = len(settings[-1]['class_counts'])
+    lines += [
+        '',
+        'Per digit, mean over seeds:',
+        '',
+        '| imbalance | | ' + ' | '.join(map(str, range(num_digits))) + ' |',
+        '|---|---|' + '---|' * num_digits,
+    ]
+    for setting in settings:
+        runs = setting['runs']['SimCLR']
+        rows = [('pre-training images', setting['class_counts'])] + [
+            (name, [
+                f'{value:.{digits}f}'
+                for value in np.mean([r[key] for r in runs], axis=0)
+            ]) for key, name, digits in columns
+        ]
+        for name, values in rows:
+            lines.append(f'| {setting["imbalance"]:g} | {name} | ' +
+                         ' | '.join(map(str, values)) + ' |')
     return lines
 
 

@@ -92,3 +92,7 @@ def test_report_shows_every_setting_by_ratio():
         '0.50 ± 0.00 | 60.0 ± 0.0 | 70.0 ± 0.0 |' in tail
     assert '| 100 | 35 | 82.0 ± 2.8 | 100.0 ± 0.0 | 0.50 ± 0.00 | ' \
         '0.50 ± 0.00 | 45.0 ± 7.1 | 70.0 ± 0.0 |' in tail
+    assert '| 100 | pre-training images | 120 | 71 | 43 | 25 | 15 | 9 | 5 | ' \
+        '3 | 2 | 1 |' in tail
+    assert '| 100 | nearest-mean angle | ' + '70.0 | ' * 4 + '45.0 | ' * 5 + \
+        '45.0 |' in tail
