@@ -29,6 +29,7 @@ Usage::
     python benchmarks/gh_ssl.py                          # 3 seeds, 100 epochs
     python benchmarks/gh_ssl.py --imbalance 100 --steps 0  # the steep tail,
                                                            # keep the timing
+    python benchmarks/gh_ssl.py --report-only            # from gh_ssl.json
     python benchmarks/gh_ssl.py --seeds 0 --epochs 10 --out /tmp/gh  # check
 """
 import argparse
@@ -59,6 +60,7 @@ from benchmarks.common import (add_subset_arg, mean_std,  # noqa: E402
 from sar_mm.analysis import (extract_features, feature_geometry,  # noqa: E402
                              simplex_angle)
 from sar_mm.engine.launch import run_cli  # noqa: E402
+from sar_mm.utils.errors import UserInputError  # noqa: E402
 from sar_mm.evaluation.metrics.lt_accuracy import shot_groups  # noqa: E402
 
 DEMO = osp.join(REPO, 'configs', 'demo')
@@ -388,7 +390,17 @@ def main():
     parser.add_argument(
         '--out', default=RESULTS,
         help='report path without extension (.md and .json)')
+    parser.add_argument(
+        '--report-only', action='store_true',
+        help='rewrite the report from the JSON, without running anything')
     args = parser.parse_args()
+    if args.report_only:
+        if not osp.exists(args.out + '.json'):
+            raise UserInputError(f'--report-only: no {args.out}.json; run '
+                                 f'the benchmark first.')
+        data = load_results(args.out)
+        write_report(args.out, report(data), data)
+        return
     if args.epochs is not None and args.epochs < 6:
         parser.error('--epochs must be at least 6 (2 of linear LR warm-up, '
                      'then two cosine segments)')

@@ -2,6 +2,8 @@
 the probe's shot groups take the ratio and nothing else changes, a ratio
 that empties the tail is refused in one line, and the report shows every
 setting of its JSON."""
+import json
+
 import pytest
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import DATASETS
@@ -59,7 +61,7 @@ def _run(top1, few, tail_accuracy=100.0, tail_angle=60.0):
                    for group in ('many', 'medium', 'few')})
 
 
-def test_report_shows_every_setting_by_ratio():
+def _data():
     setting = dict(simplex_angle=96.4, seeds=[0, 1], epochs=100,
                    probe_epochs=50)
     data = dict(settings=dict(
@@ -73,7 +75,11 @@ def test_report_shows_every_setting_by_ratio():
             class_counts=[120, 92, 71, 55, 43, 33, 25, 20, 15, 12],
             runs={'SimCLR': [_run(96.0, 91.0), _run(96.0, 93.0)]},
             **setting)))
-    text = report(data)
+    return data
+
+
+def test_report_shows_every_setting_by_ratio():
+    text = report(_data())
     ten, hundred = text.index('(imbalance 10)'), text.index(
         '(imbalance 100)')
     assert ten < hundred
@@ -96,3 +102,15 @@ def test_report_shows_every_setting_by_ratio():
         '3 | 2 | 1 |' in tail
     assert '| 100 | nearest-mean angle | ' + '70.0 | ' * 4 + '45.0 | ' * 5 + \
         '45.0 |' in tail
+
+
+def test_report_only_rewrites_the_report_from_the_json(tmp_path):
+    out = tmp_path / 'gh'
+    missing = run_tool(['../benchmarks/gh_ssl.py', '--report-only', '--out',
+                        str(out)], tmp_path)
+    assert 'no ' + str(out) + '.json' in one_error_line(missing)
+    (tmp_path / 'gh.json').write_text(json.dumps(_data()))
+    result = run_tool(['../benchmarks/gh_ssl.py', '--report-only', '--out',
+                       str(out)], tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / 'gh.md').read_text() == report(_data())
