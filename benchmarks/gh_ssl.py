@@ -60,8 +60,8 @@ from benchmarks.common import (add_subset_arg, mean_std,  # noqa: E402
 from sar_mm.analysis import (extract_features, feature_geometry,  # noqa: E402
                              simplex_angle)
 from sar_mm.engine.launch import run_cli  # noqa: E402
-from sar_mm.utils.errors import UserInputError  # noqa: E402
 from sar_mm.evaluation.metrics.lt_accuracy import shot_groups  # noqa: E402
+from sar_mm.utils.errors import UserInputError  # noqa: E402
 
 DEMO = osp.join(REPO, 'configs', 'demo')
 ARMS = {
