@@ -18,7 +18,7 @@ long-tailed pixel sampler costs.
 
 Usage::
 
-    python benchmarks/lt_seg.py                        # all: ~1.5 h, 2 CPUs
+    python benchmarks/lt_seg.py                        # all: ~2 h, 2 CPUs
     python benchmarks/lt_seg.py --iters 300 --seeds 0  # a quick check
     python benchmarks/lt_seg.py --skip-train           # overhead only
 
