@@ -377,7 +377,8 @@ def kept_arms(accuracy, iters, seeds):
     keys = ['mIoU'] + [f'mIoU.{g}' for g in GROUPS]
     for line in accuracy.splitlines():
         cells = [c.strip() for c in line.strip('|').split('|')]
-        if line.startswith('| ') and cells[0] in ARMS:
+        # a row of the method table (the paired rows have 4 cells)
+        if line.startswith('| ') and cells[0] in ARMS and len(cells) == 5:
             stats[cells[0]] = {
                 key: tuple(map(float, cell.split(' ± ')))
                 for key, cell in zip(keys, cells[1:])

@@ -74,6 +74,10 @@ LTDigitScenes (built in), 300 iterations, seeds 0, 1; final validation mIoU.
 | class-balanced CE | 40.00 ± 1.41 | 54.00 ± 0.10 | 36.00 ± 0.20 | 24.00 ± 1.41 |
 | SAR + LT sampler (an old row) | 1.00 ± 0.00 | 1.00 ± 0.00 | 1.00 ± 0.00 | 1.00 ± 0.00 |
 
+| arm | minus | mIoU | tail mIoU |
+|---|---|---|---|
+| SAR | CE (baseline) | +5.00 ± 1.00 | +6.00 ± 2.00 |
+
 Per seed (mIoU / tail mIoU):
 
 - CE (baseline): 29.00 / 8.00, 31.00 / 12.00
