@@ -58,6 +58,9 @@ SEMI_BASELINES = {
     'fixmatch+ema-burn+sar': 'supervised+sar',
     'fixmatch+ema-burn+lt+sar': 'supervised+sar',
     'unimatch+sar': 'supervised+sar',
+    # the tail arms: the same labelled loss on both sides
+    'fixmatch+ema-burn+lt+cbce': 'supervised+cbce',
+    'fixmatch+ema-burn+lt+sampler': 'supervised+sampler',
 }
 
 

@@ -194,8 +194,9 @@ def train(arm, seed, iters, work_root, arms=ARMS):
     return metrics
 
 
-def group_names():
-    stats = ClassStats.load(STATS)
+def group_names(stats_file=STATS):
+    """The classes of each group of a class-statistics file, as text."""
+    stats = ClassStats.load(stats_file)
     return '; '.join(f'{g}: ' + ', '.join(stats.classes[c]
                                           for c in stats.groups[g])
                      for g in GROUPS)

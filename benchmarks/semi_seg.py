@@ -1,34 +1,49 @@
 """Semi-supervised segmentation on the built-in LTDigitScenes: does FixMatch
 beat supervised-only training on the same labelled data, with and without
-SAR and a long-tail-aware pseudo-labelling strategy; and what SAR costs on
-top of FixMatch.
+SAR, a long-tail-aware pseudo-labelling strategy and the long-tail
+remedies in the labelled loss, also on a steep long tail; and what SAR
+costs on top of FixMatch.
 
-1. Accuracy, at the 1/8 and 1/4 splits (``data/lt_digit_scenes/splits``),
+1. Accuracy, at the 1/8 and 1/4 splits (``data/lt_digit_scenes/splits``)
+   and in the steep setting ``steep`` (:data:`STEEP_SCENES`: imbalance
+   ratio 50, generation seed 1, its own data root
+   ``data/lt_digit_scenes_r50_s1``, 1/16 of the train scenes labelled),
    with the demo configs under ``configs/semi/`` (FCN, small
-   ResNet-18-D8 from scratch, 64 x 64 crops, 1000 iterations). Every
+   ResNet-18-D8 from scratch, 64 x 64 crops, 3000 iterations by default);
+   at ``steep``, the 1/8 configs with every dataset moved to the steep
+   scenes and their 1/16 lists, and the head / medium / tail groups to
+   the steep train scenes' (:func:`steep_config`). Every
    semi-supervised arm contains the supervised one: the same labelled
    batch of 8 scenes at loss weight 1, the same schedule, seeds and
    initial weights, plus 8 unlabelled scenes per batch and their loss on
-   top. Arms:
+   top. Arms (by default, those of :data:`DEFAULT_ARMS`):
 
    - ``supervised``: the labelled scenes only;
    - ``supervised+sar``: the same with SAR (``SAREncoderDecoder``);
    - ``control``: FixMatch with the unlabelled loss at 0, which must
      reproduce ``supervised``;
    - ``fixmatch``, ``fixmatch+sar``;
-   - ``fixmatch+lt``, ``fixmatch+lt+sar``: with the long-tail-aware
-     strategy :data:`LT_STRATEGY`;
+   - ``fixmatch+ema-burn+lt`` (the recommended recipe,
+     ``configs/semi/fixmatch-ema-dm-*``: pseudo-labels from the EMA
+     teacher after a burn-in, :data:`EMA_BURN_IN`, selected by the
+     long-tail-aware strategy :data:`LT_STRATEGY`) and
+     ``fixmatch+ema-burn+lt+sar``;
+   - the tail arms, the long-tail remedies of ``lt_seg.py`` in the
+     labelled loss (the unlabelled loss unchanged): ``supervised+cbce``
+     and ``fixmatch+ema-burn+lt+cbce`` with class-balanced CE weighted by
+     the labelled split's class counts, ``supervised+sampler`` and
+     ``fixmatch+ema-burn+lt+sampler`` with the LT pixel sampler;
+   - optionally ``fixmatch+lt``, ``fixmatch+lt+sar``: :data:`LT_STRATEGY`
+     on the student, from the first iteration;
    - optionally ``fixmatch+lt-floor``, ``fixmatch+lt-floor+sar``: the
      same under FixMatch's 0.95 confidence floor;
    - optionally ``fixmatch+ael``: AEL's class equalisation
      (``AdaptiveEqualization``);
-   - optionally ``fixmatch+ema-burn`` (for ``--iters 3000``): pseudo-labels
-     from the EMA teacher after a burn-in (:data:`EMA_BURN_IN`);
-     ``fixmatch+ema-burn+sar`` adds SAR, ``fixmatch+ema-burn+flex``
-     FlexMatch's class-wise thresholds (:data:`FLEX_STRATEGY`),
-     ``fixmatch+ema-burn+lt`` and ``+lt-floor`` the ``+lt`` strategies on
-     the burnt-in teacher, ``fixmatch+ema-burn+lt+sar`` the first with
-     SAR;
+   - optionally ``fixmatch+ema-burn``: pseudo-labels from the EMA teacher
+     after a burn-in (:data:`EMA_BURN_IN`); ``fixmatch+ema-burn+sar`` adds
+     SAR, ``fixmatch+ema-burn+flex`` FlexMatch's class-wise thresholds
+     (:data:`FLEX_STRATEGY`), ``fixmatch+ema-burn+lt-floor`` the
+     ``+lt-floor`` strategy on the burnt-in teacher;
    - optionally ``fixmatch+oracle``: a diagnostic, FixMatch with the
      ground truth as pseudo-labels (``semi_oracle.py``), the ceiling of
      any pseudo-labelling strategy under this pipeline and schedule;
@@ -38,7 +53,8 @@ top of FixMatch.
    starts from SimCLR pre-training on the 400 train scenes without their
    labels (``configs/semi/simclr_r18-d8_1xb64-100e_lt-digit-scenes-64x64.py``,
    trained once first), as the reference's arms all start from ImageNet
-   weights; it reports to ``semi_seg_simclr.{md,json}``.
+   weights; it reports to ``semi_seg_simclr.{md,json}``. Not at
+   ``steep``: the pre-training reads the default scenes.
 
    ``--decoder deeplabv3plus`` gives every arm alike DeepLabV3+'s decoder
    (ASPP fused with the stride-4 features,
@@ -48,11 +64,15 @@ top of FixMatch.
    ``deeplabv3plus/``.
 
    Reports the final validation mIoU and head / medium / tail mIoU
-   (groups of ``configs/_base_/datasets/lt_digit_scenes_class_stats.json``),
-   mean and sample standard deviation over seeds, and the pseudo-label
-   quality of the final models on the unlabelled scenes. Writes the ``.md``
-   and ``semi_seg.json`` (``{split: {arm: {"miou": [...], "head": [...],
-   "medium": [...], "tail": [...]}}}``) next to it. Finished runs under
+   (groups of ``configs/_base_/datasets/lt_digit_scenes_class_stats.json``;
+   at ``steep``, of the steep train scenes, written once to
+   ``class_stats/train.json`` under their data root), mean and sample
+   standard deviation over seeds, each semi-supervised arm minus the arm
+   it contains (:data:`~benchmarks.common.SEMI_BASELINES`), and the
+   pseudo-label quality of the final models on the unlabelled scenes.
+   Writes the ``.md`` and ``semi_seg.json`` (``{split: {arm: {"miou":
+   [...], "head": [...], "medium": [...], "tail": [...]}}}``, the steep
+   setting under ``"steep"``) next to it. Finished runs under
    ``--work-dir`` are reused; ``--jobs 2`` trains two runs at a time.
 2. Cost: training steps of FixMatch vs FixMatch + SAR, same initial
    weights, same batch, timed interleaved in one process; peak memory of
@@ -63,11 +83,16 @@ top of FixMatch.
 
 Usage::
 
-    python benchmarks/semi_seg.py --jobs 2              # every arm, 3 seeds
-    python benchmarks/semi_seg.py --jobs 2 --start simclr --skip-cost
+    python benchmarks/semi_seg.py --jobs 2              # default arms, 3 seeds
+    python benchmarks/semi_seg.py --jobs 2 --splits 1_8 1_4 --start simclr \
+        --skip-cost
     python benchmarks/semi_seg.py --jobs 2 --decoder deeplabv3plus \
-        --iters 3000 --arms supervised fixmatch+ema-burn --skip-cost
-    python benchmarks/semi_seg.py --splits 1_8 --arms supervised control
+        --arms supervised fixmatch+ema-burn --skip-cost
+    python benchmarks/semi_seg.py --splits steep --arms supervised \
+        supervised+cbce fixmatch+ema-burn+lt+cbce
+    python benchmarks/semi_seg.py --iters 1000 --splits 1_8 1_4 \
+        --arms supervised supervised+sar control fixmatch fixmatch+sar \
+        fixmatch+lt fixmatch+lt+sar                     # the 1,000-iteration protocol
     python benchmarks/semi_seg.py --iters 100 --seeds 0 --skip-cost
     python benchmarks/semi_seg.py --skip-train          # cost only
 """
@@ -92,18 +117,33 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.model import revert_sync_batchnorm  # noqa: E402
 from mmengine.optim import OptimWrapper  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
-from mmseg.registry import MODELS  # noqa: E402
+from mmseg.registry import DATASETS, MODELS  # noqa: E402
 
 from benchmarks.common import (LT_STRATEGY, SEMI_BASELINES,  # noqa: E402
                                add_subset_arg, paired_rows, semi_seg_batch)
-from benchmarks.lt_seg import (GROUPS, finished_metrics,  # noqa: E402
-                               group_names, markdown_table, mean_std,
-                               run_dir, summarise, train, train_tool)
+from benchmarks.lt_seg import (GROUPS, STATS,  # noqa: E402
+                               finished_metrics, group_names, markdown_table,
+                               mean_std, run_dir, summarise, train,
+                               train_tool)
 from benchmarks.semi_oracle import ORACLE_CONFIG  # noqa: E402
+from sar_mm.analysis.label_counts import count_label_maps  # noqa: E402
+from sar_mm.utils import ClassStats  # noqa: E402
 
 SEMI = osp.join(REPO, 'configs/semi')
 SCENES = osp.join(REPO, 'data/lt_digit_scenes')
-SPLITS = ['1_8', '1_4']
+#: The steep long tail (issue 28's case): LTDigitScenes at imbalance ratio
+#: 50 from generation seed 1, under its own data root, with 1/16 of its
+#: train scenes labelled (its own generated split, which labels every
+#: class). Its arms are the 1/8 arms with their data moved there
+#: (:func:`steep_config`).
+STEEP = 'steep'
+STEEP_SCENES = dict(
+    type='LTDigitScenes',
+    data_root=osp.join(REPO, 'data/lt_digit_scenes_r50_s1'),
+    imbalance_ratio=50,
+    seed=1)
+STEEP_SPLIT = '1_16'
+SPLITS = ['1_8', '1_4', STEEP]
 #: The ``+lt-floor`` arms: the ``+lt`` strategy under FixMatch's 0.95.
 LT_FLOOR_STRATEGY = dict(LT_STRATEGY, min_threshold=0.95)
 #: The ``+ael`` arm: AEL's class equalisation (no threshold).
@@ -117,6 +157,28 @@ MEAN_TEACHER = "\ncustom_hooks = [dict(type='MeanTeacherHook')]\n"
 #: confident count divided by its labelled share, so that a tail class is
 #: judged against its own expected pixels, not the background's.
 FLEX_STRATEGY = dict(type='FlexMatchThreshold', prior_norm=True)
+#: Stands for the labelled split's class statistics in an arm's settings;
+#: :func:`arm_config` writes them (:func:`labelled_stats`) and puts their
+#: path in its place.
+LABELLED_STATS = '<labelled split class stats>'
+# The tail arms' labelled loss: lt_seg.py's long-tail remedies on the
+# decode head, class-balanced CE weighted by the labelled split's class
+# counts (what a user has, not the whole train split's) or the LT sampler
+# (its running count of the labels it sees: the labelled ones). The
+# unlabelled loss keeps its own plain CE on the pseudo-labels
+# (``pseudo_label_loss``, which reads neither): distribution matching
+# already caps each class at its labelled share of the pseudo-labels, and
+# weighting them too would change a second thing at once; so each semi
+# arm minus the supervised arm with the same labelled loss measures the
+# unlabelled loss alone.
+BALANCED_HEAD = dict(
+    loss_decode=dict(
+        _delete_=True,
+        type='ClassBalancedCrossEntropyLoss',
+        stats_file=LABELLED_STATS))
+SAMPLER_HEAD = dict(
+    sampler=dict(type='LongTailPixelSampler'),
+    loss_decode=dict(avg_non_ignore=True))
 # name: (config prefix, model settings merged into the config[, more config])
 ARMS = {
     'supervised': ('', {}),
@@ -154,13 +216,31 @@ ARMS = {
     'fixmatch+ema-burn+sar': ('fixmatch-',
                               dict(semi_train_cfg=EMA_BURN_IN, sar=dict()),
                               MEAN_TEACHER),
+    'supervised+cbce': ('', dict(decode_head=BALANCED_HEAD)),
+    'fixmatch+ema-burn+lt+cbce': ('fixmatch-',
+                                  dict(semi_train_cfg=EMA_BURN_IN,
+                                       pseudo_label=LT_STRATEGY,
+                                       segmentor=dict(
+                                           decode_head=BALANCED_HEAD)),
+                                  MEAN_TEACHER),
+    'supervised+sampler': ('', dict(decode_head=SAMPLER_HEAD)),
+    'fixmatch+ema-burn+lt+sampler': ('fixmatch-',
+                                     dict(semi_train_cfg=EMA_BURN_IN,
+                                          pseudo_label=LT_STRATEGY,
+                                          segmentor=dict(
+                                              decode_head=SAMPLER_HEAD)),
+                                     MEAN_TEACHER),
     'unimatch': ('unimatch-', {}),
     'unimatch+sar': ('unimatch-', dict(sar=dict())),
 }
-#: The issue's arms; the others are run by name with ``--arms``.
+#: The issue's arms (``fixmatch+ema-burn+lt`` is the recommended recipe,
+#: ``configs/semi/fixmatch-ema-dm-*``); the others are run by name with
+#: ``--arms``.
 DEFAULT_ARMS = [
     'supervised', 'supervised+sar', 'control', 'fixmatch', 'fixmatch+sar',
-    'fixmatch+lt', 'fixmatch+lt+sar'
+    'fixmatch+ema-burn+lt', 'fixmatch+ema-burn+lt+sar', 'supervised+cbce',
+    'fixmatch+ema-burn+lt+cbce', 'supervised+sampler',
+    'fixmatch+ema-burn+lt+sampler'
 ]
 #: Where every arm's backbone starts: from nothing, or from SimCLR
 #: pre-training on the train scenes without their labels (the "fair start",
@@ -178,6 +258,116 @@ PRETRAIN_CONFIG = osp.join(
     SEMI, 'simclr_r18-d8_1xb64-100e_lt-digit-scenes-64x64.py')
 
 
+def scenes(split):
+    """The LTDigitScenes (dataset config) of a split's train scenes."""
+    return (dict(STEEP_SCENES) if split == STEEP else dict(
+        type='LTDigitScenes', data_root=SCENES))
+
+
+def split_dir(split):
+    """The folder of a split's labelled and unlabelled lists."""
+    if split == STEEP:
+        return osp.join(STEEP_SCENES['data_root'], 'splits', STEEP_SPLIT)
+    return osp.join(SCENES, 'splits', split)
+
+
+def write_class_stats(dataset, out):
+    """The class statistics of a dataset's label maps, as
+    ``tools/analysis_tools/class_stats.py`` counts them, written to ``out``
+    once (generating the scenes first if need be) and reused after.
+
+    Args:
+        dataset (dict): Config of the dataset (built to list its masks).
+        out (str): The statistics file.
+
+    Returns:
+        str: ``out``.
+    """
+    if osp.exists(out):
+        return out
+    built = DATASETS.build(dataset)
+    infos = [built.get_data_info(i) for i in range(len(built))]
+    classes = built.metainfo['classes']
+    counts = [
+        counts for counts, _ in count_label_maps(infos, dataset,
+                                                 len(classes), 255)
+    ]
+    stats = ClassStats.from_counts(
+        classes=classes,
+        pixel_counts=sum(counts),
+        image_counts=sum((c > 0).astype(int) for c in counts),
+        num_images=len(infos),
+        source=dict(dataset=dataset['type'], split_file=dataset.get(
+            'split_file', ''), data_root=built.data_root or ''))
+    os.makedirs(osp.dirname(out), exist_ok=True)
+    # written beside and renamed: a reader never sees half a file
+    tmp = f'{out}.tmp-{os.getpid()}'
+    stats.dump(tmp)
+    os.replace(tmp, out)
+    return out
+
+
+def train_stats(split):
+    """The class statistics whose head / medium / tail groups LTIoUMetric
+    reports at a split: its train scenes' (all of them, as the default
+    scenes' ``configs/_base_/datasets/lt_digit_scenes_class_stats.json``)."""
+    if split != STEEP:
+        return STATS
+    root = STEEP_SCENES['data_root']
+    return write_class_stats(
+        scenes(split), osp.join(root, 'class_stats', 'train.json'))
+
+
+def labelled_stats(split):
+    """The class statistics of a split's labelled list, written once under
+    its data root (``class_stats/<split>_labeled.json``)."""
+    name = STEEP_SPLIT if split == STEEP else split
+    root = osp.dirname(osp.dirname(split_dir(split)))
+    return write_class_stats(
+        dict(type='SemiSplitDataset', dataset=scenes(split),
+             split_file=osp.join(split_dir(split), 'labeled.txt')),
+        osp.join(root, 'class_stats', f'{name}_labeled.json'))
+
+
+def steep_config(config, extra):
+    """Config text that moves an arm of the 1/8 split (its config file and
+    extra text) into the steep setting, data only: every LTDigitScenes of
+    its dataloaders becomes :data:`STEEP_SCENES`, every split file the
+    same list of the steep split, and LTIoUMetric's groups the steep train
+    scenes'."""
+    cfg = Config.fromstring(f"_base_ = ['{config}']\n{extra}\n", '.py')
+
+    def move(node):
+        if isinstance(node, list):
+            return [move(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        node = {key: move(value) for key, value in node.items()}
+        if node.get('type') == 'LTDigitScenes':
+            node.update(STEEP_SCENES)
+        if 'split_file' in node:
+            node['split_file'] = osp.join(
+                split_dir(STEEP), osp.basename(node['split_file']))
+        return node
+
+    text = ''.join(
+        f'\n{loader} = {dict(move(cfg[loader].to_dict()), _delete_=True)!r}'
+        for loader in ('train_dataloader', 'val_dataloader',
+                       'test_dataloader'))
+    stats = train_stats(STEEP)
+    return text + ''.join(f"\n{evaluator} = dict(stats_file='{stats}')"
+                          for evaluator in ('val_evaluator',
+                                            'test_evaluator')) + '\n'
+
+
+def config_file(split, prefix='', decoder='fcn'):
+    """The config under ``configs/semi/`` an arm of a split starts from
+    (at the steep split, the 1/8 one: :func:`steep_config` moves it)."""
+    fraction = ('1_8' if split == STEEP else split).replace('_', '-')
+    return osp.join(SEMI, f'{prefix}{DECODERS[decoder]}_1xb8-1k_lt-digit-'
+                    f'scenes-{fraction}-64x64.py')
+
+
 def arm_config(split, arm, checkpoint=None, decoder='fcn'):
     """(config file, extra text) of an arm at a split; with ``checkpoint``,
     its backbone starts from those weights."""
@@ -187,10 +377,13 @@ def arm_config(split, arm, checkpoint=None, decoder='fcn'):
         segmentor = model.setdefault('segmentor', {}) if prefix else model
         segmentor['backbone'] = dict(init_cfg=dict(
             type='Pretrained', checkpoint=checkpoint, prefix='backbone.'))
-    fraction = split.replace('_', '-')
-    return (osp.join(SEMI, f'{prefix}{DECODERS[decoder]}_1xb8-1k_lt-digit-'
-                     f'scenes-{fraction}-64x64.py'),
-            (f'model = {model!r}' if model else '') + ''.join(more))
+    config = config_file(split, prefix, decoder)
+    extra = (f'model = {model!r}' if model else '') + ''.join(more)
+    if LABELLED_STATS in extra:
+        extra = extra.replace(LABELLED_STATS, labelled_stats(split))
+    if split == STEEP:
+        extra += steep_config(config, extra)
+    return config, extra
 
 
 def run_name(split, arm, start='scratch', decoder='fcn'):
@@ -225,7 +418,7 @@ COST_MODELS = [
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--iters', type=int, default=1000)
+    parser.add_argument('--iters', type=int, default=3000)
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     add_subset_arg(parser, '--arms', ARMS, DEFAULT_ARMS)
     add_subset_arg(parser, '--splits', SPLITS, SPLITS)
@@ -254,6 +447,10 @@ def parse_args():
     parser.add_argument('--cost-model', type=int, help=argparse.SUPPRESS)
     parser.add_argument('--memory-arm', help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.start == 'simclr' and STEEP in args.splits:
+        parser.error('--start simclr pre-trains on the default scenes, not '
+                     'the steep ones; leave out the steep split '
+                     '(--splits 1_8 1_4)')
     if args.out is None:
         suffix = '' if args.start == 'scratch' else f'_{args.start}'
         args.out = osp.join(REPO, f'benchmarks/results/semi_seg{suffix}.md')
@@ -271,7 +468,7 @@ def pseudo_label_quality(split, arm, start, decoder, seed, iters, work_root,
     confidence >= ``threshold``, and among those the share predicted as
     background and the share predicted as the right digit."""
     from mmengine.runner import Runner, load_checkpoint
-    cfg = Config.fromfile(arm_config(split, 'supervised', decoder=decoder)[0])
+    cfg = Config.fromfile(config_file(split, decoder=decoder))
     init_default_scope('mmseg')
     model = MODELS.build(cfg.model).eval()
     load_checkpoint(
@@ -288,9 +485,9 @@ def pseudo_label_quality(split, arm, start, decoder, seed, iters, work_root,
             sampler=dict(type='DefaultSampler', shuffle=False),
             dataset=dict(
                 type='SemiSplitDataset',
-                dataset=dict(type='LTDigitScenes', data_root=SCENES),
+                dataset=scenes(split),
                 # labelled=True only to read the masks for this measurement
-                split_file=osp.join(SCENES, f'splits/{split}/unlabeled.txt'),
+                split_file=osp.join(split_dir(split), 'unlabeled.txt'),
                 pipeline=[
                     dict(type='LoadImageFromFile'),
                     dict(type='LoadAnnotations'),
@@ -554,21 +751,32 @@ def train_sections(args):
         }
         table = markdown_table(summarise(results))
         print(table)
-        fraction = split.replace('_', '/')
         start = ('from scratch' if args.start == 'scratch' else
                  f'with the backbone of '
                  f'`{osp.relpath(PRETRAIN_CONFIG, REPO)}`')
         network = DECODER_NAMES[args.decoder]
+        data = osp.relpath(split_dir(split), REPO)
+        if split == STEEP:
+            heading = ('The steep long tail: 1/16 of the train scenes '
+                       'labelled, imbalance ratio 50')
+            data = (f'LTDigitScenes at imbalance ratio '
+                    f'{STEEP_SCENES["imbalance_ratio"]}, generation seed '
+                    f'{STEEP_SCENES["seed"]}, `{data}` (it labels every '
+                    f'class), the 1/8 configs with their data moved there')
+        else:
+            heading = f'{split.replace("_", "/")} of the train scenes labelled'
+            data = (f'LTDigitScenes (built in), `{data}`, the demo configs '
+                    f'under `configs/semi/`')
         sections += [
-            f'## {fraction} of the train scenes labelled', '',
-            f'LTDigitScenes (built in), `data/lt_digit_scenes/splits/'
-            f'{split}`, the demo configs under `configs/semi/` ({network} '
+            f'## {heading}', '',
+            f'{data} ({network} '
             f'{start}, 64 x 64), {args.iters} iterations for every '
             f'arm, seeds {", ".join(map(str, args.seeds))}; final '
             f'validation mIoU (%), mean ± sample std over seeds. Every '
             f'batch holds the same 8 labelled scenes at loss weight 1; the '
             f'semi-supervised arms add 8 unlabelled ones. Groups: the train '
-            f"split's class thirds by pixel frequency ({group_names()}).",
+            f"split's class thirds by pixel frequency "
+            f'({group_names(train_stats(split))}).',
             '', table, ''
         ]
         if missing:

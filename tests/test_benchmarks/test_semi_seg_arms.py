@@ -108,7 +108,9 @@ def test_ema_burn_in_variants_add_only_their_strategy_or_sar(tmp_path):
 def test_default_arms_are_the_issue_arms():
     assert DEFAULT_ARMS == [
         'supervised', 'supervised+sar', 'control', 'fixmatch',
-        'fixmatch+sar', 'fixmatch+lt', 'fixmatch+lt+sar'
+        'fixmatch+sar', 'fixmatch+ema-burn+lt', 'fixmatch+ema-burn+lt+sar',
+        'supervised+cbce', 'fixmatch+ema-burn+lt+cbce', 'supervised+sampler',
+        'fixmatch+ema-burn+lt+sampler'
     ]
     assert set(DEFAULT_ARMS) < set(ARMS)
 
