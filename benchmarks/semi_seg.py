@@ -297,8 +297,11 @@ def write_class_stats(dataset, out):
         pixel_counts=sum(counts),
         image_counts=sum((c > 0).astype(int) for c in counts),
         num_images=len(infos),
-        source=dict(dataset=dataset['type'], split_file=dataset.get(
-            'split_file', ''), data_root=built.data_root or ''))
+        source=dict(
+            dataset=dataset['type'],
+            split='train',
+            data_root=dataset.get('dataset', dataset)['data_root'],
+            split_file=dataset.get('split_file', '')))
     os.makedirs(osp.dirname(out), exist_ok=True)
     # written beside and renamed: a reader never sees half a file
     tmp = f'{out}.tmp-{os.getpid()}'
@@ -732,7 +735,8 @@ def train_sections(args):
     report, sections = {}, [
         'What the output stride alone allows: a perfect map at stride 8 '
         "(the FCN's), upsampled as mmseg does, scores "
-        f'{stride_ceiling(masks, 8):.2f} mIoU on the val scenes; at '
+        f'{stride_ceiling(masks, 8):.2f} mIoU on the val scenes (of the '
+        f'built-in LTDigitScenes); at '
         "stride 4 (DeepLabV3+'s decoder) "
         f'{stride_ceiling(masks, 4):.2f}.', ''
     ]
