@@ -288,14 +288,14 @@ def write_class_stats(dataset, out):
     built = DATASETS.build(dataset)
     infos = [built.get_data_info(i) for i in range(len(built))]
     classes = built.metainfo['classes']
-    counts = [
-        counts for counts, _ in count_label_maps(infos, dataset,
-                                                 len(classes), 255)
+    per_map = [
+        counts for counts, _ in count_label_maps(
+            infos, dataset, len(classes), getattr(built, 'ignore_index', 255))
     ]
     stats = ClassStats.from_counts(
         classes=classes,
-        pixel_counts=sum(counts),
-        image_counts=sum((c > 0).astype(int) for c in counts),
+        pixel_counts=sum(per_map),
+        image_counts=sum((counts > 0).astype(int) for counts in per_map),
         num_images=len(infos),
         source=dict(
             dataset=dataset['type'],
@@ -316,20 +316,20 @@ def train_stats(split):
     scenes' ``configs/_base_/datasets/lt_digit_scenes_class_stats.json``)."""
     if split != STEEP:
         return STATS
-    root = STEEP_SCENES['data_root']
     return write_class_stats(
-        scenes(split), osp.join(root, 'class_stats', 'train.json'))
+        scenes(split),
+        osp.join(scenes(split)['data_root'], 'class_stats', 'train.json'))
 
 
 def labelled_stats(split):
     """The class statistics of a split's labelled list, written once under
     its data root (``class_stats/<split>_labeled.json``)."""
     name = STEEP_SPLIT if split == STEEP else split
-    root = osp.dirname(osp.dirname(split_dir(split)))
     return write_class_stats(
         dict(type='SemiSplitDataset', dataset=scenes(split),
              split_file=osp.join(split_dir(split), 'labeled.txt')),
-        osp.join(root, 'class_stats', f'{name}_labeled.json'))
+        osp.join(scenes(split)['data_root'], 'class_stats',
+                 f'{name}_labeled.json'))
 
 
 def steep_config(config, extra):
