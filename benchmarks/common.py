@@ -102,6 +102,17 @@ def add_subset_arg(parser, flag: str, names: Sequence[str],
         help=f'subset of: {", ".join(names)}')
 
 
+def add_run_args(parser, what: str) -> None:
+    """``--seeds``, ``--jobs`` and ``--report-only`` of a benchmark that
+    trains runs; ``what`` it reports (``'arms'``, ``'cells'``)."""
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument(
+        '--jobs', type=int, default=1, help='runs trained at a time')
+    parser.add_argument(
+        '--report-only', action='store_true',
+        help=f'train nothing: report the {what} whose runs have all finished')
+
+
 def write_report(out: str, report: str, data: dict) -> None:
     """Print a markdown report and write it to ``out.md``, with the raw
     numbers behind it in ``out.json``."""

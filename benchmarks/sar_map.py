@@ -48,7 +48,8 @@ from concurrent.futures import ThreadPoolExecutor
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from benchmarks.common import add_subset_arg, mean_std  # noqa: E402
+from benchmarks.common import (add_run_args, add_subset_arg,  # noqa: E402
+                               mean_std)
 from benchmarks.lt_seg import (DEMO, GROUPS, STATS,  # noqa: E402
                                finished_metrics, group_names, run_dir, train)
 from benchmarks.semi_seg import KEYS, SCENES, arm_config  # noqa: E402
@@ -88,12 +89,7 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     add_subset_arg(parser, '--fractions', FRACTIONS)
     parser.add_argument('--iters', type=int, nargs='+', default=SCHEDULES)
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    parser.add_argument(
-        '--jobs', type=int, default=1, help='runs trained at a time')
-    parser.add_argument(
-        '--report-only', action='store_true',
-        help='train nothing: report the cells whose runs have all finished')
+    add_run_args(parser, 'cells')
     parser.add_argument(
         '--explain', nargs=2, metavar=('FRACTION', 'ITERS'),
         help='measure fit and feature geometry of one finished cell')

@@ -120,7 +120,8 @@ from mmengine.registry import init_default_scope  # noqa: E402
 from mmseg.registry import DATASETS, MODELS  # noqa: E402
 
 from benchmarks.common import (LT_STRATEGY, SEMI_BASELINES,  # noqa: E402
-                               add_subset_arg, paired_rows, semi_seg_batch)
+                               add_run_args, add_subset_arg, paired_rows,
+                               semi_seg_batch)
 from benchmarks.lt_seg import (GROUPS, STATS,  # noqa: E402
                                finished_metrics, group_names, markdown_table,
                                mean_std, run_dir, summarise, train,
@@ -179,6 +180,17 @@ BALANCED_HEAD = dict(
 SAMPLER_HEAD = dict(
     sampler=dict(type='LongTailPixelSampler'),
     loss_decode=dict(avg_non_ignore=True))
+
+
+def recipe_with_head(head):
+    """The ``fixmatch+ema-burn+lt`` arm (the recommended recipe) with
+    ``head`` merged into its segmentor's decode head: another labelled
+    loss."""
+    return ('fixmatch-',
+            dict(semi_train_cfg=EMA_BURN_IN, pseudo_label=LT_STRATEGY,
+                 segmentor=dict(decode_head=head)), MEAN_TEACHER)
+
+
 # name: (config prefix, model settings merged into the config[, more config])
 ARMS = {
     'supervised': ('', {}),
@@ -217,19 +229,9 @@ ARMS = {
                               dict(semi_train_cfg=EMA_BURN_IN, sar=dict()),
                               MEAN_TEACHER),
     'supervised+cbce': ('', dict(decode_head=BALANCED_HEAD)),
-    'fixmatch+ema-burn+lt+cbce': ('fixmatch-',
-                                  dict(semi_train_cfg=EMA_BURN_IN,
-                                       pseudo_label=LT_STRATEGY,
-                                       segmentor=dict(
-                                           decode_head=BALANCED_HEAD)),
-                                  MEAN_TEACHER),
+    'fixmatch+ema-burn+lt+cbce': recipe_with_head(BALANCED_HEAD),
     'supervised+sampler': ('', dict(decode_head=SAMPLER_HEAD)),
-    'fixmatch+ema-burn+lt+sampler': ('fixmatch-',
-                                     dict(semi_train_cfg=EMA_BURN_IN,
-                                          pseudo_label=LT_STRATEGY,
-                                          segmentor=dict(
-                                              decode_head=SAMPLER_HEAD)),
-                                     MEAN_TEACHER),
+    'fixmatch+ema-burn+lt+sampler': recipe_with_head(SAMPLER_HEAD),
     'unimatch': ('unimatch-', {}),
     'unimatch+sar': ('unimatch-', dict(sar=dict())),
 }
@@ -422,14 +424,9 @@ COST_MODELS = [
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--iters', type=int, default=3000)
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    add_run_args(parser, 'arms')
     add_subset_arg(parser, '--arms', ARMS, DEFAULT_ARMS)
     add_subset_arg(parser, '--splits', SPLITS, SPLITS)
-    parser.add_argument(
-        '--jobs', type=int, default=1, help='runs trained at a time')
-    parser.add_argument(
-        '--report-only', action='store_true',
-        help='train nothing: report the arms whose runs have all finished')
     parser.add_argument(
         '--start', choices=STARTS, default='scratch',
         help='the backbone of every arm: from scratch, or SimCLR-pretrained '
