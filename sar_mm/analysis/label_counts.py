@@ -8,7 +8,7 @@ from typing import List, Optional, Tuple
 import numpy as np
 from mmseg.registry import TRANSFORMS
 
-from ..datasets.mask_check import check_masks
+from ..datasets.mask_check import check_masks, mask_datasets
 
 
 def find_load_annotations(dataset_cfg: dict) -> dict:
@@ -57,30 +57,22 @@ def count_label_maps(data_infos: List[dict], dataset_cfg: dict,
 
 def labelled_pixel_counts(dataset) -> Optional[List[int]]:
     """Class pixels of the labelled part of a built segmentation training
-    set: the dataset itself, or the labelled members of a ``ConcatDataset``
-    (a semi-supervised config's; unlabelled members have no label maps).
-    Read with each member's own ``LoadAnnotations``; None where no member
-    lists label maps (a classification dataset)."""
-    members = [
-        d for d in getattr(dataset, 'datasets', [dataset])
-        if getattr(d, 'labelled', True) and hasattr(d, 'get_data_info')
-        and len(d) > 0
-        and 'seg_map_path' in d.get_data_info(0)
-    ]
+    set: every dataset under it whose pipeline loads masks
+    (:func:`~sar_mm.datasets.mask_check.mask_datasets`: not the unlabelled
+    members of a semi-supervised set), read with its own
+    ``LoadAnnotations``; None where none loads masks (a classification
+    dataset)."""
+    members = list(mask_datasets(dataset, 'train_dataloader.dataset'))
     if not members:
         return None
-    num_classes = len(members[0].metainfo['classes'])
+    num_classes = len(members[0][1].metainfo['classes'])
     total = np.zeros(num_classes, dtype=np.int64)
-    for member in members:
-        load = next((t for t in member.pipeline.transforms
-                     if type(t).__name__ == 'LoadAnnotations'), None)
-        load = load or TRANSFORMS.build(dict(type='LoadAnnotations'))
-        ignore_index = getattr(member, 'ignore_index', 255)
+    for _, member, load in members:
         reports = check_masks(
             [member.get_data_info(i) for i in range(len(member))],
             load,
             num_classes,
-            ignore_index,
+            getattr(member, 'ignore_index', 255),
             where=f'the training set ({type(member).__name__})',
             allow_stray=True)
         total += sum(r.counts for r in reports)
