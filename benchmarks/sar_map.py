@@ -42,8 +42,12 @@ import argparse
 import json
 import os
 import os.path as osp
+import platform
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
+
+import torch
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
@@ -163,6 +167,11 @@ def label(fraction):
 def markdown(data, args):
     lines = [
         '# When does SAR help? SAR across label budgets and schedules', '',
+        f'Reported on {time.strftime("%Y-%m-%d")} with torch '
+        f'{torch.__version__} on a {os.cpu_count()}-core '
+        f'{platform.machine()} CPU, no GPU; runs by `OMP_NUM_THREADS=1 python benchmarks/sar_map.py '
+        f'--jobs 2`, one process per run, two at a time. The plot is '
+        f'`docs/figures/sar_map.png`.', '',
         'LTDigitScenes (built in), the supervised FCN demo (FCN-R18-D8 from '
         'scratch, 64 x 64, batch 8) on the labelled scenes of '
         '`data/lt_digit_scenes/splits/{1_8,1_4,1_2}` or on all 400 train '
@@ -201,15 +210,19 @@ def markdown(data, args):
     return '\n'.join(lines) + '\n'
 
 
-def plot(data, path):
+def plot(data, path, explained=None):
     """Paired gain (mIoU and tail mIoU) against the label fraction, one
-    line per schedule, with the spread over seeds as error bars."""
+    line per schedule, with the spread over seeds as error bars; with the
+    ``--explain`` measures, a third panel: each cell's gain against how
+    well the supervised arm fits its own labelled scenes."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharex=True)
+    explained = explained or {}
+    panels = 3 if explained else 2
+    fig, axes = plt.subplots(1, panels, figsize=(4.5 * panels, 3.6))
     fractions = [f for f in FRACTIONS if f in data]
-    for ax, key, title in zip(axes, ('miou', 'tail'),
+    for ax, key, title in zip(axes[:2], ('miou', 'tail'),
                               ('mIoU', 'tail-group mIoU')):
         for offset, iters in zip((-0.06, 0.06), sorted(
                 {i for s in data.values() for i in s}, key=int)):
@@ -226,6 +239,8 @@ def plot(data, path):
         ax.set_ylabel('SAR - supervised (points)')
         ax.set_title(f'paired gain in {title}')
         ax.legend(fontsize=8)
+    if explained:
+        fit_panel(axes[2], data, explained)
     fig.suptitle('SAR on LTDigitScenes, FCN-R18-D8, mean ± std of the paired '
                  'difference over 3 seeds', fontsize=10)
     fig.tight_layout()
@@ -265,7 +280,6 @@ def scene_loader(fraction, split):
 def loader_miou(model, loader, num_classes):
     """mIoU (%) of the model's predictions over a loader, as mmseg's
     IoUMetric (classes with an empty union left out)."""
-    import torch
     from mmseg.evaluation import IoUMetric
     inter = union = 0
     with torch.no_grad():
@@ -350,7 +364,12 @@ def explain_section(stored):
         '| cell | measure | scenes | supervised | + SAR | SAR - supervised |',
         '|---|---|---|---|---|---|'
     ]
-    for name, cell in stored.items():
+    def order(name):
+        fraction, iters = name.split('/')
+        return FRACTIONS.index(fraction), int(iters)
+
+    for name in sorted(stored, key=order):
+        cell = stored[name]
         fraction, iters = name.split('/')
         for key, measure in EXPLAINED:
             for split in ('train', 'val'):
@@ -365,6 +384,30 @@ def explain_section(stored):
     return lines + ['']
 
 
+def fit_panel(ax, data, explained):
+    """Paired mIoU gain of each explained cell against the supervised
+    arm's mIoU on its own labelled train scenes (mean over seeds)."""
+    for iters, marker in zip(('1000', '3000'), ('o', 's')):
+        cells = [(name.split('/')[0], cell)
+                 for name, cell in explained.items()
+                 if name.endswith(f'/{iters}')
+                 and iters in data.get(name.split('/')[0], {})]
+        fits = [mean_std(cell['supervised']['train']['miou'])[0]
+                for _, cell in cells]
+        gains = [paired(data[fraction][iters], 'miou')
+                 for fraction, _ in cells]
+        ax.errorbar(fits, [g[0] for g in gains], yerr=[g[1] for g in gains],
+                    fmt=marker, capsize=4, label=f'{iters} iterations')
+        for fit, gain, (fraction, _) in zip(fits, gains, cells):
+            ax.annotate(label(fraction), (fit, gain[0]), fontsize=7,
+                        xytext=(4, 4), textcoords='offset points')
+    ax.axhline(0, color='gray', lw=0.8)
+    ax.set_xlabel('supervised mIoU on its labelled train scenes')
+    ax.set_ylabel('SAR - supervised (points)')
+    ax.set_title('gain against how well supervised fits')
+    ax.legend(fontsize=8)
+
+
 def main():
     args = parse_args()
     if args.explain:
@@ -374,17 +417,19 @@ def main():
     if not data:
         sys.exit('no cell has finished all its runs yet')
     report = markdown(data, args)
-    explained = osp.splitext(args.out)[0] + '_explain.json'
-    if osp.exists(explained):
-        with open(explained) as f:
-            report += '\n' + '\n'.join(explain_section(json.load(f)))
+    explained = {}
+    path = osp.splitext(args.out)[0] + '_explain.json'
+    if osp.exists(path):
+        with open(path) as f:
+            explained = json.load(f)
+        report += '\n' + '\n'.join(explain_section(explained))
     print(report)
     base = osp.splitext(args.out)[0]
     with open(base + '.md', 'w') as f:
         f.write(report)
     with open(base + '.json', 'w') as f:
         json.dump(data, f, indent=1)
-    plot(data, args.plot)
+    plot(data, args.plot, explained)
     print(f'results written to {base}.{{md,json}} and {args.plot}')
 
 

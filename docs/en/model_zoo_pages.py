@@ -28,6 +28,7 @@ REPORTS = {
     'lt_cls': ('Long-tailed classification on LTDigits', False),
     'semi_seg_3k_dm': ('Semi-supervised segmentation: EMA teacher and '
                        'distribution matching, 3,000 iterations', False),
+    'sar_map': ('When SAR helps: label budget and schedule', False),
     'semi_cls': ('Semi-supervised classification on LTDigits', False),
     'gh_ssl': ('Self-supervised learning with GH on LTDigits', False),
     'sar_overhead': ('What SAR costs: step time and memory', False),
