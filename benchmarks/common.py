@@ -52,6 +52,7 @@ SEMI_BASELINES = {
     'fixmatch+ema-burn+lt': 'supervised',
     'fixmatch+ema-burn+lt-floor': 'supervised',
     'unimatch': 'supervised',
+    'unimatch+ema-burn+lt': 'supervised',
     'fixmatch+sar': 'supervised+sar',
     'fixmatch+lt+sar': 'supervised+sar',
     'fixmatch+lt-floor+sar': 'supervised+sar',

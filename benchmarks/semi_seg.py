@@ -47,7 +47,9 @@ costs on top of FixMatch.
    - optionally ``fixmatch+oracle``: a diagnostic, FixMatch with the
      ground truth as pseudo-labels (``semi_oracle.py``), the ceiling of
      any pseudo-labelling strategy under this pipeline and schedule;
-   - optionally ``unimatch``, ``unimatch+sar``.
+   - optionally ``unimatch``, ``unimatch+sar``, and
+     ``unimatch+ema-burn+lt``: UniMatch with the recommended recipe's
+     pseudo-labels (EMA teacher after the burn-in, distribution matching).
 
    ``--start simclr`` gives every arm alike the "fair start": its backbone
    starts from SimCLR pre-training on the 400 train scenes without their
@@ -234,6 +236,9 @@ ARMS = {
     'fixmatch+ema-burn+lt+sampler': recipe_with_head(SAMPLER_HEAD),
     'unimatch': ('unimatch-', {}),
     'unimatch+sar': ('unimatch-', dict(sar=dict())),
+    'unimatch+ema-burn+lt': ('unimatch-',
+                             dict(semi_train_cfg=EMA_BURN_IN,
+                                  pseudo_label=LT_STRATEGY), MEAN_TEACHER),
 }
 #: The issue's arms (``fixmatch+ema-burn+lt`` is the recommended recipe,
 #: ``configs/semi/fixmatch-ema-dm-*``); the others are run by name with

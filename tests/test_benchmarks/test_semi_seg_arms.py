@@ -186,3 +186,23 @@ def test_3k_configs_are_the_measured_arms(config, name, split, tmp_path):
             SEMI_CONFIGS / (config.replace('fixmatch-ema-dm-sar-', '')
                             .replace('fixmatch-ema-dm-', '') + '.py')).model
         assert cfg.model.segmentor == supervised
+
+
+@pytest.mark.parametrize('split', ['1_8', '1_4'])
+def test_unimatch_gets_the_recipes_pseudo_labels(split, tmp_path):
+    unimatch = arm('unimatch', tmp_path, split=split)
+    recipe = arm('unimatch+ema-burn+lt', tmp_path, split=split)
+    fixmatch_recipe = arm('fixmatch+ema-burn+lt', tmp_path, split=split)
+    assert recipe.model.type == 'UniMatchSegmentor'
+    # the recipe's settings, and nothing else, on top of UniMatch
+    assert recipe.model == dict(
+        unimatch.model,
+        semi_train_cfg=fixmatch_recipe.model.semi_train_cfg,
+        pseudo_label=fixmatch_recipe.model.pseudo_label)
+    assert recipe.custom_hooks == fixmatch_recipe.custom_hooks
+    assert recipe.train_dataloader == unimatch.train_dataloader
+    labelled = recipe.train_dataloader.dataset.datasets[0]
+    assert labelled.split_file.endswith(f'splits/{split}/labeled.txt')
+    # it contains the supervised arm, as every semi-supervised arm does
+    assert recipe.model.segmentor == arm('supervised', tmp_path,
+                                         split=split).model
