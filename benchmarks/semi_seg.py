@@ -752,6 +752,15 @@ def paired_section(results):
     ]
 
 
+def labelled_counts(split):
+    """A line: each class's labelled pixels (and scenes) in a split, what
+    the labelled loss and the class prior have to go on."""
+    stats = ClassStats.load(labelled_stats(split))
+    return 'Labelled pixels (scenes) per class in this split: ' + ', '.join(
+        f'{name} {pixels} ({images})' for name, pixels, images in zip(
+            stats.classes, stats.pixel_counts, stats.image_counts)) + '.'
+
+
 def train_sections(args):
     runs = train_all(args)
     masks = val_masks()
@@ -804,7 +813,7 @@ def train_sections(args):
             f'semi-supervised arms add 8 unlabelled ones. Groups: the train '
             f"split's class thirds by pixel frequency "
             f'({group_names(train_stats(split))}).',
-            '', table, ''
+            '', table, '', labelled_counts(split), ''
         ]
         if missing:
             sections += [f'Not run at this split: {", ".join(missing)}.', '']
