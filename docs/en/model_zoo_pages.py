@@ -28,6 +28,8 @@ REPORTS = {
     'lt_cls': ('Long-tailed classification on LTDigits', False),
     'semi_seg_3k_dm': ('Semi-supervised segmentation: EMA teacher and '
                        'distribution matching, 3,000 iterations', False),
+    'semi_seg_steep': ('Semi-supervised segmentation: the steep long tail '
+                       '(ratio 50, 1/16 labelled)', False),
     'sar_map': ('When SAR helps: label budget and schedule', False),
     'semi_cls': ('Semi-supervised classification on LTDigits', False),
     'gh_ssl': ('Self-supervised learning with GH on LTDigits', False),
