@@ -8,6 +8,8 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmseg.registry import DATASETS
 
 from benchmarks.lt_seg import run_config
 from benchmarks.sar_map import (ARMS, FRACTIONS, cell_config, loader_miou,
@@ -33,6 +35,9 @@ def test_sar_arm_is_the_supervised_arm_plus_sar(fraction, tmp_path):
 
 
 def test_each_fraction_trains_on_its_labelled_scenes(tmp_path):
+    init_default_scope('mmseg')
+    # generates the scenes and their splits on a fresh clone
+    DATASETS.build(dict(type='LTDigitScenes', data_root=SCENES))
     sizes = {}
     for fraction in ('1_8', '1_4', '1_2'):
         dataset = cell(fraction, 'supervised', tmp_path).train_dataloader

@@ -145,6 +145,10 @@ def test_steep_labelled_list_labels_every_class(arm):
 @pytest.mark.parametrize('split', ['1_8', STEEP])
 def test_cbce_weights_come_from_the_labelled_split(split, arm):
     root = STEEP_ROOT if split == STEEP else SCENES
+    init_default_scope('mmseg')
+    # first: building the arms generates the scenes of a fresh clone
+    sup = arm('supervised+cbce', split).model
+    semi = arm('fixmatch+ema-burn+lt+cbce', split).model
     counts = pixel_counts(
         masks(root, osp.join(split_dir(split), 'labeled.txt')))
     # the documented sqrt_inverse weighting: 1 / sqrt(f_c), scaled so that
@@ -152,9 +156,6 @@ def test_cbce_weights_come_from_the_labelled_split(split, arm):
     freq = counts / counts.sum()
     raw = 1 / np.sqrt(freq)
     expected = np.minimum(raw / (freq * raw).sum(), 10)
-    init_default_scope('mmseg')
-    sup = arm('supervised+cbce', split).model
-    semi = arm('fixmatch+ema-burn+lt+cbce', split).model
     for head in (sup.decode_head, semi.segmentor.decode_head):
         loss = MODELS.build(head.loss_decode)
         assert type(loss).__name__ == 'ClassBalancedCrossEntropyLoss'
