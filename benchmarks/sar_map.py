@@ -56,7 +56,8 @@ from benchmarks.common import (add_run_args, add_subset_arg,  # noqa: E402
                                mean_std)
 from benchmarks.lt_seg import (DEMO, GROUPS, STATS,  # noqa: E402
                                finished_metrics, group_names, run_dir, train)
-from benchmarks.semi_seg import KEYS, SCENES, arm_config  # noqa: E402
+from benchmarks.semi_seg import (KEYS, arm_config,  # noqa: E402
+                                 measure_loader, scenes, split_dir)
 
 FRACTIONS = ['1_8', '1_4', '1_2', 'all']
 SCHEDULES = [1000, 3000]
@@ -169,8 +170,9 @@ def markdown(data, args):
         '# When does SAR help? SAR across label budgets and schedules', '',
         f'Reported on {time.strftime("%Y-%m-%d")} with torch '
         f'{torch.__version__} on a {os.cpu_count()}-core '
-        f'{platform.machine()} CPU, no GPU; runs by `OMP_NUM_THREADS=1 python benchmarks/sar_map.py '
-        f'--jobs 2`, one process per run, two at a time. The plot is '
+        f'{platform.machine()} CPU, no GPU; runs by '
+        f'`OMP_NUM_THREADS=1 python benchmarks/sar_map.py --jobs 2`, one '
+        f'process per run, two at a time. The plot is '
         f'`docs/figures/sar_map.png`.', '',
         'LTDigitScenes (built in), the supervised FCN demo (FCN-R18-D8 from '
         'scratch, 64 x 64, batch 8) on the labelled scenes of '
@@ -255,26 +257,18 @@ def plot(data, path, explained=None):
 def scene_loader(fraction, split):
     """Test-time batches of the val scenes (``split='val'``) or of the
     train scenes a fraction's runs were trained on (``'train'``)."""
-    from mmengine.runner import Runner
-    scenes = dict(type='LTDigitScenes', data_root=SCENES)  # train split
+    train = scenes(fraction)  # the built-in scenes' train split
     if split == 'val':
-        dataset = dict(scenes, data_prefix=dict(img_path='img_dir/val',
-                                                seg_map_path='ann_dir/val'))
+        dataset = dict(train, data_prefix=dict(img_path='img_dir/val',
+                                               seg_map_path='ann_dir/val'))
     elif fraction == 'all':
-        dataset = scenes
+        dataset = train
     else:
         dataset = dict(
             type='SemiSplitDataset',
-            dataset=scenes,
-            split_file=osp.join(SCENES, f'splits/{fraction}/labeled.txt'))
-    dataset['pipeline'] = [
-        dict(type='LoadImageFromFile'),
-        dict(type='LoadAnnotations'),
-        dict(type='PackSegInputs')
-    ]
-    return Runner.build_dataloader(
-        dict(batch_size=8, num_workers=0, dataset=dataset,
-             sampler=dict(type='DefaultSampler', shuffle=False)))
+            dataset=train,
+            split_file=osp.join(split_dir(fraction), 'labeled.txt'))
+    return measure_loader(dataset)
 
 
 def loader_miou(model, loader, num_classes):

@@ -94,7 +94,7 @@ Usage::
         supervised+cbce fixmatch+ema-burn+lt+cbce
     python benchmarks/semi_seg.py --iters 1000 --splits 1_8 1_4 \
         --arms supervised supervised+sar control fixmatch fixmatch+sar \
-        fixmatch+lt fixmatch+lt+sar                     # the 1,000-iteration protocol
+        fixmatch+lt fixmatch+lt+sar          # the 1,000-iteration protocol
     python benchmarks/semi_seg.py --iters 100 --seeds 0 --skip-cost
     python benchmarks/semi_seg.py --skip-train          # cost only
 """
@@ -129,7 +129,7 @@ from benchmarks.lt_seg import (GROUPS, STATS,  # noqa: E402
                                mean_std, run_dir, summarise, train,
                                train_tool)
 from benchmarks.semi_oracle import ORACLE_CONFIG  # noqa: E402
-from sar_mm.analysis.label_counts import count_label_maps  # noqa: E402
+from sar_mm.analysis.label_counts import dataset_class_stats  # noqa: E402
 from sar_mm.utils import ClassStats  # noqa: E402
 
 SEMI = osp.join(REPO, 'configs/semi')
@@ -292,18 +292,9 @@ def write_class_stats(dataset, out):
     """
     if osp.exists(out):
         return out
-    built = DATASETS.build(dataset)
-    infos = [built.get_data_info(i) for i in range(len(built))]
-    classes = built.metainfo['classes']
-    per_map = [
-        counts for counts, _ in count_label_maps(
-            infos, dataset, len(classes), getattr(built, 'ignore_index', 255))
-    ]
-    stats = ClassStats.from_counts(
-        classes=classes,
-        pixel_counts=sum(per_map),
-        image_counts=sum((counts > 0).astype(int) for counts in per_map),
-        num_images=len(infos),
+    stats, _ = dataset_class_stats(
+        DATASETS.build(dataset),
+        dataset,
         source=dict(
             dataset=dataset['type'],
             split='train',
@@ -465,6 +456,20 @@ def parse_args():
 # ------------------------------------------------------- pseudo-labels
 
 
+def measure_loader(dataset):
+    """Batches of 8 scenes of a dataset config, in order, with their masks
+    and without augmentation: what the measurements on final models read."""
+    from mmengine.runner import Runner
+    return Runner.build_dataloader(
+        dict(batch_size=8, num_workers=0,
+             sampler=dict(type='DefaultSampler', shuffle=False),
+             dataset=dict(dataset, pipeline=[
+                 dict(type='LoadImageFromFile'),
+                 dict(type='LoadAnnotations'),
+                 dict(type='PackSegInputs')
+             ])))
+
+
 def pseudo_label_quality(split, arm, start, decoder, seed, iters, work_root,
                          threshold=0.95):
     """How good the final model's pseudo-labels on the unlabelled scenes
@@ -475,7 +480,7 @@ def pseudo_label_quality(split, arm, start, decoder, seed, iters, work_root,
     for each tail class (``tail``: class name -> its share predicted
     confidently, and of those the shares predicted as background, as
     itself and as another digit)."""
-    from mmengine.runner import Runner, load_checkpoint
+    from mmengine.runner import load_checkpoint
     cfg = Config.fromfile(config_file(split, decoder=decoder))
     init_default_scope('mmseg')
     model = MODELS.build(cfg.model).eval()
@@ -486,21 +491,11 @@ def pseudo_label_quality(split, arm, start, decoder, seed, iters, work_root,
                  f'iter_{iters}.pth'),
         map_location='cpu',
         logger='silent')
-    loader = Runner.build_dataloader(
-        dict(
-            batch_size=8,
-            num_workers=0,
-            sampler=dict(type='DefaultSampler', shuffle=False),
-            dataset=dict(
-                type='SemiSplitDataset',
-                dataset=scenes(split),
-                # labelled=True only to read the masks for this measurement
-                split_file=osp.join(split_dir(split), 'unlabeled.txt'),
-                pipeline=[
-                    dict(type='LoadImageFromFile'),
-                    dict(type='LoadAnnotations'),
-                    dict(type='PackSegInputs')
-                ])))
+    loader = measure_loader(
+        dict(type='SemiSplitDataset',
+             dataset=scenes(split),
+             # labelled=True only to read the masks for this measurement
+             split_file=osp.join(split_dir(split), 'unlabeled.txt')))
     stats = ClassStats.load(train_stats(split))
     num_classes = len(stats.classes)
     # confident pixels by (true class, predicted class); pixels by class

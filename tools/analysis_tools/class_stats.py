@@ -22,7 +22,6 @@ import argparse
 import os
 import os.path as osp
 import sys
-from collections import Counter
 from typing import Tuple
 
 import numpy as np
@@ -34,7 +33,7 @@ sys.path.insert(
     0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import sar_mm  # noqa: E402,F401  (registers components, applies compat)
-from sar_mm.analysis.label_counts import count_label_maps  # noqa: E402
+from sar_mm.analysis.label_counts import dataset_class_stats  # noqa: E402
 from sar_mm.engine.launch import (check_datasets, load_config,  # noqa: E402
                                   run_cli)
 from sar_mm.utils import ClassStats, UserInputError  # noqa: E402
@@ -115,32 +114,33 @@ def collect(cfg: Config, config_path: str, split: str, nproc: int,
     dataset_cfg, split_files = labelled_part(cfg[loader_name]['dataset'],
                                              split)
     dataset = DATASETS.build(dataset_cfg)
-    classes = dataset.metainfo['classes']
-    ignore_index = getattr(dataset, 'ignore_index', 255)
-    data_infos = [dataset.get_data_info(i) for i in range(len(dataset))]
-    print(f'Reading {len(data_infos)} label maps of the {split} split '
+    print(f'Reading {len(dataset)} label maps of the {split} split '
           f'({type(dataset).__name__}) with {nproc} process(es)')
-    results = count_label_maps(data_infos, dataset_cfg, len(classes),
-                               ignore_index, nproc,
-                               f'{loader_name}.dataset')
-    pixel_counts = sum(counts for counts, _ in results)
-    image_counts = sum((counts > 0).astype(np.int64) for counts, _ in results)
-    out_of_range = Counter()
-    for _, stray in results:
-        out_of_range.update(stray)
-    if pixel_counts.sum() == 0:
+    stats, stray_maps = dataset_class_stats(
+        dataset,
+        dataset_cfg,
+        nproc,
+        f'{loader_name}.dataset',
+        group_rule=group_rule,
+        group_bounds=group_bounds,
+        source=dict(
+            config=config_path,
+            split=split,
+            dataset=type(dataset).__name__,
+            data_root=dataset_cfg.get('data_root')))
+    if sum(stats.pixel_counts) == 0:
         raise UserInputError(
             f'no pixel of the {split} split has a class label (all are '
-            f'ignore_index={ignore_index} or out of range); check '
+            f'ignore_index={stats.ignore_index} or out of range); check '
             f'reduce_zero_label and the label files.')
-    if out_of_range:
-        images = sum(1 for _, stray in results if stray)
-        print(f'WARNING: label value(s) {sorted(out_of_range)} '
-              f'({sum(out_of_range.values())} pixels in {images} images) are '
-              f'neither a class in [0, {len(classes)}) nor '
-              f'ignore_index={ignore_index}; they are not counted. Check '
-              f'num_classes, reduce_zero_label or label_map of the dataset.')
-    missing = unlabelled_classes(pixel_counts, classes)
+    if stats.out_of_range:
+        print(f'WARNING: label value(s) {sorted(stats.out_of_range)} '
+              f'({sum(stats.out_of_range.values())} pixels in {stray_maps} '
+              f'images) are neither a class in [0, {len(stats.classes)}) nor '
+              f'ignore_index={stats.ignore_index}; they are not counted. '
+              f'Check num_classes, reduce_zero_label or label_map of the '
+              f'dataset.')
+    missing = unlabelled_classes(stats.pixel_counts, stats.classes)
     if missing and split_files:
         print(f'WARNING: class(es) {missing} have no pixel in the labelled '
               f'split ({split_files}): training learns them from no label '
@@ -149,23 +149,7 @@ def collect(cfg: Config, config_path: str, split: str, nproc: int,
     elif missing:
         print(f'WARNING: class(es) {missing} occur in no label map of the '
               f'{split} split (marked "unlabelled" below).')
-    return ClassStats.from_counts(
-        classes=classes,
-        pixel_counts=pixel_counts,
-        image_counts=image_counts,
-        num_images=len(data_infos),
-        group_rule=group_rule,
-        group_bounds=group_bounds,
-        ignore_index=ignore_index,
-        reduce_zero_label=bool(data_infos[0].get(
-            'reduce_zero_label',
-            getattr(dataset, 'reduce_zero_label', False))),
-        out_of_range=dict(out_of_range),
-        source=dict(
-            config=config_path,
-            split=split,
-            dataset=type(dataset).__name__,
-            data_root=dataset_cfg.get('data_root')))
+    return stats
 
 
 def print_table(stats: ClassStats) -> None:
